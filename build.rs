@@ -1,0 +1,6 @@
+//! Rebuild when a template is added, renamed or removed: `include_dir!` tracks the contents of
+//! the files it embeds, but not the listing of the directory.
+
+fn main() {
+    println!("cargo::rerun-if-changed=templates");
+}

@@ -1,0 +1,108 @@
+//! Every message a user sees when their input is refused, in one place.
+//!
+//! A [`UsageError`] means "the command line, the answers file or the target directory asks for
+//! something authgate will not do": the binary prints it and exits with status 2. Anything else
+//! (an I/O failure while writing, a broken template) is an ordinary `anyhow::Error` and exits 1.
+//! Messages are one lowercase line that says what to do next; paths are in backticks.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Input that authgate refuses before anything is written (exit status 2).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum UsageError {
+    #[error("missing {flag} (stdin is not a terminal; pass it, or --yes for the defaults)")]
+    MissingAnswer { flag: &'static str },
+
+    #[error("{value} is not supported yet (this release generates {supported} only)")]
+    NotSupportedYet { value: String, supported: String },
+
+    #[error(
+        "`authgate auth` is not supported yet; run `authgate new <PATH>` to generate a new project"
+    )]
+    AuthCommandNotSupportedYet,
+
+    #[error(
+        "{source_desc} `{name}` is not a valid crate name (ASCII letters, digits, `-` and `_`, \
+         starting with a letter; not a Rust keyword or a reserved name like `test` or `std`){hint}"
+    )]
+    InvalidName {
+        source_desc: &'static str,
+        name: String,
+        /// `; try --name my-api`, or empty when no fix can be computed.
+        hint: String,
+    },
+
+    #[error("{0}")]
+    InvalidUserClaim(String),
+
+    #[error("{0}")]
+    InvalidResource(String),
+
+    #[error("unknown algorithm `{alg}`; {provider} signs with {choices}")]
+    UnknownAlgorithm {
+        alg: String,
+        provider: &'static str,
+        choices: String,
+    },
+
+    #[error(
+        "better-auth cannot sign with {alg}; its JWT plugin signs with EdDSA, ES256, ES512, RS256 \
+         or PS256 (the BETTER_AUTH_SECRET signs opaque session tokens, not JWTs); use the default \
+         EdDSA via JWKS, or --provider shared-secret for an issuer of your own"
+    )]
+    BetterAuthHmac { alg: &'static str },
+
+    #[error("clerk signs with RS256 only")]
+    ClerkRs256Only,
+
+    #[error("{provider} cannot sign with {alg}; choose {choices}")]
+    AlgorithmNotForProvider {
+        provider: &'static str,
+        alg: &'static str,
+        choices: String,
+    },
+
+    #[error("--alg is empty; pass {choices} for {provider}, or omit --alg for the default")]
+    NoAlgorithm {
+        provider: &'static str,
+        choices: String,
+    },
+
+    #[error("`{}` already exists and is not empty; choose a new directory", .0.display())]
+    TargetNotEmpty(PathBuf),
+
+    #[error("`{}` already exists and is not a directory; choose a new directory", .0.display())]
+    TargetNotADirectory(PathBuf),
+
+    #[error("the parent directory `{}` does not exist; create it first, or choose another path", .0.display())]
+    ParentMissing(PathBuf),
+
+    #[error("cannot read the answers file `{}`: {reason}; check the --config path", .path.display())]
+    ConfigUnreadable { path: PathBuf, reason: String },
+
+    #[error("the answers file `{}` is not valid: {reason}; fix it or remove the offending key", .path.display())]
+    ConfigInvalid { path: PathBuf, reason: String },
+}
+
+impl UsageError {
+    pub(crate) fn not_supported_yet(
+        value: impl Into<String>,
+        supported: impl Into<String>,
+    ) -> Self {
+        UsageError::NotSupportedYet {
+            value: value.into(),
+            supported: supported.into(),
+        }
+    }
+}
+
+/// The exit status for an error returned by [`crate::run`]: 2 for usage errors, 1 otherwise.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.chain().any(|cause| cause.is::<UsageError>()) {
+        2
+    } else {
+        1
+    }
+}

@@ -1,0 +1,658 @@
+//! Behaviour of the `authgate` binary: exit codes, exact messages, and nothing written on error.
+//!
+//! Every command runs in a fresh temporary directory with stdin and stderr piped (so never a
+//! terminal: missing answers are errors, never prompts).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// The binary, run in `dir`, with an empty stdin.
+fn authgate(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authgate"));
+    cmd.current_dir(dir)
+        .write_stdin("")
+        .env_remove("CI")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Every path under `dir`, relative, so a test can tell that nothing was written.
+fn tree(dir: &Path) -> BTreeSet<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            out.insert(path.strip_prefix(root).unwrap().to_owned());
+            if path.is_dir() && !path.is_symlink() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Runs `args` in a fresh directory (after `setup`), expects exit status 2 with exactly
+/// `error: {message}` on stderr and nothing on stdout, and checks that nothing was written.
+fn refused_with(setup: impl FnOnce(&Path), args: &[&str], message: &str) {
+    let dir = TempDir::new().unwrap();
+    setup(dir.path());
+    let before = tree(dir.path());
+    authgate(dir.path())
+        .args(args)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!("error: {message}\n"));
+    assert_eq!(
+        tree(dir.path()),
+        before,
+        "`authgate {}` wrote files",
+        args.join(" ")
+    );
+}
+
+fn refused(args: &[&str], message: &str) {
+    refused_with(|_| {}, args, message);
+}
+
+/// The files the default project consists of, from the library itself.
+fn default_project_files() -> Vec<PathBuf> {
+    let options = authgate::options::Options::defaults("my-api").unwrap();
+    authgate::render::render(&options)
+        .unwrap()
+        .into_keys()
+        .collect()
+}
+
+#[test]
+fn missing_answers_without_a_terminal_name_the_first_missing_flag() {
+    let hint = "(stdin is not a terminal; pass it, or --yes for the defaults)";
+    refused(&["new", "my-api"], &format!("missing --provider {hint}"));
+    refused(
+        &["new", "my-api", "--provider", "better-auth"],
+        &format!("missing --alg {hint}"),
+    );
+    refused(
+        &[
+            "new",
+            "my-api",
+            "--provider=better-auth",
+            "--alg=EdDSA",
+            "--user-claim=sub",
+            "--storage=sqlite",
+            "--resource=tasks",
+        ],
+        &format!("missing --user-in-path {hint}"),
+    );
+}
+
+#[test]
+fn unknown_provider_or_storage_lists_the_valid_values() {
+    for (flag, valid) in [
+        (
+            "--provider",
+            "better-auth, auth0, clerk, oidc, shared-secret",
+        ),
+        ("--storage", "sqlite, postgres, memory"),
+    ] {
+        let dir = TempDir::new().unwrap();
+        authgate(dir.path())
+            .args(["new", "my-api", "--yes", flag, "nope"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with(format!(
+                "error: invalid value 'nope' for '{flag} "
+            )))
+            .stderr(predicate::str::contains(format!(
+                "[possible values: {valid}]"
+            )));
+        assert!(tree(dir.path()).is_empty());
+    }
+}
+
+#[test]
+fn better_auth_cannot_sign_with_hs256() {
+    let message = "better-auth cannot sign with HS256; its JWT plugin signs with EdDSA, ES256, \
+                   ES512, RS256 or PS256 (the BETTER_AUTH_SECRET signs opaque session tokens, \
+                   not JWTs); use the default EdDSA via JWKS, or --provider shared-secret for an \
+                   issuer of your own";
+    refused(&["new", "my-api", "--yes", "--alg", "HS256"], message);
+    // Case-insensitive input, canonical output.
+    refused(&["new", "my-api", "--yes", "--alg", "eddsa,hs256"], message);
+}
+
+#[test]
+fn algorithms_the_provider_cannot_sign_with_are_refused() {
+    refused(
+        &[
+            "new",
+            "my-api",
+            "--yes",
+            "--provider",
+            "clerk",
+            "--alg",
+            "ES256",
+        ],
+        "clerk signs with RS256 only",
+    );
+    refused(
+        &[
+            "new",
+            "my-api",
+            "--yes",
+            "--provider",
+            "auth0",
+            "--alg",
+            "EdDSA",
+        ],
+        "auth0 cannot sign with EdDSA; choose RS256, PS256 or HS256",
+    );
+    refused(
+        &["new", "my-api", "--yes", "--alg", "none"],
+        "unknown algorithm `none`; better-auth signs with EdDSA, ES256, ES512, RS256 or PS256",
+    );
+}
+
+#[test]
+fn values_of_later_releases_are_not_supported_yet() {
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["--provider", "auth0"],
+            "--provider auth0 is not supported yet (this release generates better-auth only)",
+        ),
+        (
+            &["--provider", "clerk"],
+            "--provider clerk is not supported yet (this release generates better-auth only)",
+        ),
+        (
+            &["--provider", "oidc"],
+            "--provider oidc is not supported yet (this release generates better-auth only)",
+        ),
+        (
+            &["--provider", "shared-secret"],
+            "--provider shared-secret is not supported yet (this release generates better-auth only)",
+        ),
+        (
+            &["--alg", "EdDSA,ES256"],
+            "--alg ES256 is not supported yet (this release generates EdDSA only)",
+        ),
+        (
+            &["--user-claim", "user_id"],
+            "--user-claim user_id is not supported yet (this release generates sub only)",
+        ),
+        (
+            &["--storage", "postgres"],
+            "--storage postgres is not supported yet (this release generates sqlite only)",
+        ),
+        (
+            &["--resource", "blog-posts"],
+            "--resource blog-posts is not supported yet (this release generates tasks only)",
+        ),
+        (
+            &["--user-in-path", "false"],
+            "--user-in-path false is not supported yet (this release generates --user-in-path true only)",
+        ),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec!["new", "my-api", "--yes"];
+        args.extend_from_slice(flags);
+        refused(&args, message);
+    }
+}
+
+#[test]
+fn invalid_names_get_a_suggested_fix() {
+    let rules = "(ASCII letters, digits, `-` and `_`, starting with a letter; not a Rust keyword \
+                 or a reserved name like `test` or `std`)";
+    refused(
+        &["new", "My API", "--yes"],
+        &format!(
+            "the directory name `My API` is not a valid crate name {rules}; pass --name my-api"
+        ),
+    );
+    refused(
+        &["new", "my-api", "--yes", "--name", "fn"],
+        &format!("--name `fn` is not a valid crate name {rules}; pass --name fn-api"),
+    );
+    refused(
+        &["new", "my-api", "--yes", "--name", "2fast"],
+        &format!("--name `2fast` is not a valid crate name {rules}; pass --name fast"),
+    );
+}
+
+#[test]
+fn invalid_claims_and_resources_say_what_to_pass() {
+    refused(
+        &["new", "my-api", "--yes", "--user-claim", ""],
+        "--user-claim must not be empty; pass the claim that holds the user id, e.g. `sub`",
+    );
+    refused(
+        &["new", "my-api", "--yes", "--user-claim", "user id"],
+        "--user-claim `user id` must not contain whitespace or control characters; pass the \
+         claim name exactly as it appears in the token, e.g. `sub`",
+    );
+    refused(
+        &["new", "my-api", "--yes", "--resource", "task"],
+        "--resource `task` must be a plural noun, e.g. `tasks` or `blog-posts`; pass --resource tasks",
+    );
+    refused(
+        &["new", "my-api", "--yes", "--resource", "blog posts"],
+        "--resource `blog posts` may hold only ASCII letters, digits, `-` or `_`, starting with \
+         a letter; pass --resource blog-posts",
+    );
+    // Invalid beats not supported yet.
+    refused(
+        &[
+            "new",
+            "my-api",
+            "--yes",
+            "--provider",
+            "auth0",
+            "--user-claim",
+            "a b",
+        ],
+        "--user-claim `a b` must not contain whitespace or control characters; pass the claim \
+         name exactly as it appears in the token, e.g. `sub`",
+    );
+}
+
+#[test]
+fn an_existing_target_is_never_overwritten() {
+    refused_with(
+        |dir| {
+            fs::create_dir(dir.join("my-api")).unwrap();
+            fs::write(dir.join("my-api/notes.txt"), "mine\n").unwrap();
+        },
+        &["new", "my-api", "--yes"],
+        "`my-api` already exists and is not empty; choose a new directory",
+    );
+    refused_with(
+        |dir| fs::write(dir.join("my-api"), "a file\n").unwrap(),
+        &["new", "my-api", "--yes"],
+        "`my-api` already exists and is not a directory; choose a new directory",
+    );
+    refused(
+        &["new", "no/such/my-api", "--yes"],
+        "the parent directory `no/such` does not exist; create it first, or choose another path",
+    );
+}
+
+#[test]
+fn the_target_is_checked_before_any_question() {
+    // Without a terminal and without answers the target is still the first thing reported.
+    refused_with(
+        |dir| fs::write(dir.join("my-api"), "").unwrap(),
+        &["new", "my-api"],
+        "`my-api` already exists and is not a directory; choose a new directory",
+    );
+}
+
+#[test]
+fn yes_generates_the_default_project() {
+    let dir = TempDir::new().unwrap();
+    let files = default_project_files();
+    let mut expected = format!("created `my-api/` with {} files:\n", files.len());
+    for file in &files {
+        expected.push_str(&format!("  {}\n", file.display()));
+    }
+    expected.push_str(
+        "\nnext:\n  cd my-api\n  cargo test\n  cp .env.example .env    # then set BETTER_AUTH_URL\n  cargo run\n",
+    );
+    authgate(dir.path())
+        .args(["new", "my-api", "--yes"])
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(expected);
+
+    let project = dir.path().join("my-api");
+    for file in &files {
+        assert!(
+            project.join(file).is_file(),
+            "`{}` is missing",
+            file.display()
+        );
+    }
+    // Only the project: no staging directory left beside it.
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "{:?}",
+        tree(dir.path())
+    );
+
+    let text = fs::read_to_string(project.join("authgate.toml")).unwrap();
+    assert!(
+        text.starts_with('#'),
+        "authgate.toml starts with a comment header"
+    );
+    let toml: toml::Table = text.parse().unwrap();
+    assert_eq!(
+        toml["authgate_version"].as_str(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    let answers = toml["answers"].as_table().unwrap();
+    let expected: toml::Table = toml::toml! {
+        name = "my-api"
+        provider = "better-auth"
+        algorithms = ["EdDSA"]
+        user_claim = "sub"
+        storage = "sqlite"
+        resource = "tasks"
+        user_in_path = true
+    };
+    assert_eq!(answers, &expected);
+    let lower = text.to_lowercase();
+    for secret_ish in ["secret =", "password", "token =", "private", "key ="] {
+        assert!(
+            !lower.contains(secret_ish),
+            "authgate.toml mentions `{secret_ish}`"
+        );
+    }
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    let dir = TempDir::new().unwrap();
+    authgate(dir.path())
+        .args(["new", "my-api", "--yes", "--quiet"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+    assert!(dir.path().join("my-api/authgate.toml").is_file());
+}
+
+#[test]
+fn an_empty_directory_is_filled_in_place() {
+    let dir = TempDir::new().unwrap();
+    let project = dir.path().join("my-api");
+    fs::create_dir(&project).unwrap();
+    authgate(&project)
+        .args(["new", ".", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("created `./` with "))
+        .stdout(predicate::str::contains("cd ").not());
+    let text = fs::read_to_string(project.join("authgate.toml")).unwrap();
+    assert!(text.contains("name = \"my-api\""), "{text}");
+    let names: BTreeSet<PathBuf> = default_project_files()
+        .iter()
+        .map(|f| f.components().next().unwrap().as_os_str().into())
+        .collect();
+    let top: BTreeSet<PathBuf> = fs::read_dir(&project)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into())
+        .collect();
+    assert_eq!(top, names, "no staging directory left inside");
+}
+
+#[test]
+fn dry_run_lists_the_files_and_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let output = authgate(dir.path())
+        .args(["new", "my-api", "--yes", "--dry-run"])
+        .assert()
+        .success()
+        .stderr("")
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(output).unwrap();
+    let files = default_project_files();
+    assert!(
+        stdout.starts_with(&format!(
+            "would create `my-api/` with {} files:\n",
+            files.len()
+        )),
+        "{stdout}"
+    );
+    for file in &files {
+        let line = stdout
+            .lines()
+            .find(|line| line.ends_with(&format!("  {}", file.display())))
+            .unwrap_or_else(|| panic!("`{}` is not listed:\n{stdout}", file.display()));
+        assert!(line.contains(" bytes "), "{line}");
+    }
+    assert!(
+        stdout.ends_with("nothing written (--dry-run)\n"),
+        "{stdout}"
+    );
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+}
+
+#[test]
+fn dry_run_still_refuses_bad_input() {
+    refused(
+        &[
+            "new",
+            "my-api",
+            "--yes",
+            "--dry-run",
+            "--provider",
+            "clerk",
+            "--alg",
+            "PS256",
+        ],
+        "clerk signs with RS256 only",
+    );
+}
+
+const FULL_CONFIG: &str = r#"
+authgate_version = "0.0.1"
+
+[answers]
+name = "from-config"
+provider = "better-auth"
+algorithms = ["eddsa"]
+user_claim = "sub"
+storage = "sqlite"
+resource = "tasks"
+user_in_path = true
+"#;
+
+#[test]
+fn config_file_answers_everything() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("answers.toml"), FULL_CONFIG).unwrap();
+    // No --yes: every answer comes from the file, so nothing is missing.
+    authgate(dir.path())
+        .args(["new", "out", "--config", "answers.toml", "--quiet"])
+        .assert()
+        .success();
+    let text = fs::read_to_string(dir.path().join("out/authgate.toml")).unwrap();
+    assert!(text.contains("name = \"from-config\""), "{text}");
+    assert!(text.contains("algorithms = [\"EdDSA\"]"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "authgate_version = \"{}\"",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn flags_override_the_config_file() {
+    let auth0 = FULL_CONFIG
+        .replace("\"better-auth\"", "\"auth0\"")
+        .replace("\"eddsa\"", "\"RS256\"");
+    refused_with(
+        |dir| fs::write(dir.join("answers.toml"), &auth0).unwrap(),
+        &["new", "out", "--config", "answers.toml"],
+        "--provider auth0 is not supported yet (this release generates better-auth only)",
+    );
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("answers.toml"), &auth0).unwrap();
+    authgate(dir.path())
+        .args(["new", "out", "--config", "answers.toml", "--quiet"])
+        .args([
+            "--provider",
+            "better-auth",
+            "--alg",
+            "EdDSA",
+            "--name",
+            "from-flag",
+        ])
+        .assert()
+        .success();
+    let text = fs::read_to_string(dir.path().join("out/authgate.toml")).unwrap();
+    assert!(text.contains("name = \"from-flag\""), "{text}");
+    assert!(text.contains("provider = \"better-auth\""), "{text}");
+}
+
+#[test]
+fn a_partial_config_file_combines_with_yes() {
+    refused_with(
+        |d| fs::write(d.join("a.toml"), "[answers]\nstorage = \"sqlite\"\n").unwrap(),
+        &["new", "out", "--config", "a.toml"],
+        "missing --provider (stdin is not a terminal; pass it, or --yes for the defaults)",
+    );
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("a.toml"),
+        "[answers]\nstorage = \"sqlite\"\n",
+    )
+    .unwrap();
+    authgate(dir.path())
+        .args(["new", "out", "--config", "a.toml", "--yes", "--quiet"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn bad_config_files_are_refused() {
+    refused_with(
+        |d| {
+            fs::write(
+                d.join("a.toml"),
+                "[answers]\nprovider = \"better-auth\"\napi_key = \"x\"\n",
+            )
+            .unwrap()
+        },
+        &["new", "out", "--config", "a.toml", "--yes"],
+        "the answers file `a.toml` is not valid: line 3: unknown field `api_key`, expected one of \
+         `name`, `provider`, `algorithms`, `user_claim`, `storage`, `resource`, `user_in_path`; \
+         fix it or remove the offending key",
+    );
+    refused_with(
+        |d| fs::write(d.join("a.toml"), "[answers]\nstorage = \"mysql\"\n").unwrap(),
+        &["new", "out", "--config", "a.toml", "--yes"],
+        "the answers file `a.toml` is not valid: line 2: unknown variant `mysql`, expected one of \
+         `sqlite`, `postgres`, `memory`; fix it or remove the offending key",
+    );
+    refused(
+        &["new", "out", "--config", "missing.toml", "--yes"],
+        "cannot read the answers file `missing.toml`: no such file; check the --config path",
+    );
+}
+
+#[test]
+fn providers_lists_algorithms_claims_and_environment() {
+    let dir = TempDir::new().unwrap();
+    let output = authgate(dir.path())
+        .arg("providers")
+        .assert()
+        .success()
+        .stderr("")
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(output).unwrap();
+    for expected in [
+        "better-auth: ",
+        "  algorithms:  EdDSA (default), ES256, ES512, RS256, PS256\n",
+        "BETTER_AUTH_URL",
+        "auth0: ",
+        "  algorithms:  RS256 (default), PS256, HS256\n",
+        "AUTH0_DOMAIN",
+        "AUTH0_AUDIENCE",
+        "clerk: ",
+        "  algorithms:  RS256 (default)\n",
+        "CLERK_AUTHORIZED_PARTIES",
+        "oidc: ",
+        "  algorithms:  RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA\n",
+        "OIDC_ISSUER",
+        "shared-secret: ",
+        "  algorithms:  HS256 (default), HS384, HS512\n",
+        "JWT_SECRET",
+        "  user claim:  sub",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn completions_are_printed() {
+    let dir = TempDir::new().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        authgate(dir.path())
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("authgate"))
+            .stdout(predicate::str::contains("provider"));
+    }
+    assert!(tree(dir.path()).is_empty());
+}
+
+#[test]
+fn auth_is_not_supported_yet() {
+    let message =
+        "`authgate auth` is not supported yet; run `authgate new <PATH>` to generate a new project";
+    refused(&["auth"], message);
+    refused(&["auth", "some/project", "--provider", "auth0"], message);
+}
+
+#[test]
+fn usage_errors_from_clap_exit_2() {
+    for args in [
+        &["new"][..],
+        &["new", "x", "--user-in-path", "maybe"],
+        &["new", "x", "--no-such-flag"],
+        &["frobnicate"],
+    ] {
+        let dir = TempDir::new().unwrap();
+        authgate(dir.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with("error: "));
+        assert!(tree(dir.path()).is_empty());
+    }
+}
+
+#[test]
+fn help_and_version_succeed() {
+    let dir = TempDir::new().unwrap();
+    authgate(dir.path())
+        .args(["new", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("mashing ENTER"));
+    authgate(dir.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(format!("authgate {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn an_empty_algorithm_list_is_refused() {
+    refused(
+        &["new", "my-api", "--yes", "--alg", ""],
+        "--alg is empty; pass EdDSA, ES256, ES512, RS256 or PS256 for better-auth, or omit --alg \
+         for the default",
+    );
+}

@@ -1,0 +1,83 @@
+// A real Better Auth server for authgate's interop tests.
+//
+// Listens on 127.0.0.1 on a free port, then prints exactly one line to stdout:
+//   READY {"port":N,"baseURL":"http://127.0.0.1:N"}
+// Exits when stdin closes (the test process died or dropped its handle) or on SIGTERM/SIGINT.
+//
+// Environment:
+//   BETTER_AUTH_SECRET  secret (default: a fixed test string, >= 32 chars)
+//   BA_JWT_ALG          jwt plugin key algorithm: EdDSA (default), ES256, ES512, RS256, PS256.
+//                       Unset means the plugin's own defaults (no keyPairConfig at all).
+import { createServer } from "node:http";
+import { betterAuth } from "better-auth";
+import { memoryAdapter } from "better-auth/adapters/memory";
+import { toNodeHandler } from "better-auth/node";
+import { bearer, jwt } from "better-auth/plugins";
+
+const KEY_PAIR_CONFIGS = {
+  EdDSA: { alg: "EdDSA", crv: "Ed25519" },
+  ES256: { alg: "ES256" },
+  ES512: { alg: "ES512" },
+  RS256: { alg: "RS256" },
+  PS256: { alg: "PS256" },
+};
+
+function fail(message) {
+  process.stderr.write(`better-auth interop server: ${message}\n`);
+  process.exit(1);
+}
+
+const secret =
+  process.env.BETTER_AUTH_SECRET || "authgate-interop-test-secret-0123456789abcdef";
+if (secret.length < 32) fail("BETTER_AUTH_SECRET must be at least 32 characters");
+
+const algEnv = process.env.BA_JWT_ALG;
+let jwtOptions;
+if (algEnv) {
+  const keyPairConfig = KEY_PAIR_CONFIGS[algEnv];
+  if (!keyPairConfig) {
+    fail(`unsupported BA_JWT_ALG=${algEnv} (expected one of ${Object.keys(KEY_PAIR_CONFIGS).join(", ")})`);
+  }
+  jwtOptions = { jwks: { keyPairConfig } };
+}
+
+// Listen first: the base URL (and so iss/aud) must carry the real port.
+const server = createServer();
+await new Promise((resolve, reject) => {
+  server.once("error", reject);
+  server.listen(0, "127.0.0.1", resolve);
+});
+const { port } = server.address();
+const baseURL = `http://127.0.0.1:${port}`;
+
+const auth = betterAuth({
+  baseURL,
+  secret,
+  // The memory adapter needs every table the core and the jwt plugin use.
+  database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
+  emailAndPassword: { enabled: true },
+  plugins: [jwt(jwtOptions), bearer()],
+  trustedOrigins: [baseURL],
+  // Tests sign up many users quickly; never rate-limit them. No telemetry (no network).
+  rateLimit: { enabled: false },
+  telemetry: { enabled: false },
+});
+
+server.on("request", toNodeHandler(auth));
+
+process.stdout.write(`READY ${JSON.stringify({ port, baseURL })}\n`);
+
+let closing = false;
+function shutdown() {
+  if (closing) return;
+  closing = true;
+  server.close(() => process.exit(0));
+  server.closeAllConnections?.();
+  setTimeout(() => process.exit(0), 1000).unref();
+}
+process.stdin.on("end", shutdown);
+process.stdin.on("close", shutdown);
+process.stdin.on("error", shutdown);
+process.stdin.resume();
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

@@ -1,0 +1,7 @@
+//! Shared helpers for authgate's integration tests. Include with `mod support;`.
+//!
+//! Not every test binary uses every helper.
+#![allow(dead_code)]
+
+pub mod better_auth;
+pub mod jwt;
