@@ -1,0 +1,38 @@
+use std::process::ExitCode;
+
+use my_api::Application;
+use my_api::config::{AppEnv, Config};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("error: cannot read .env: {error}");
+        return ExitCode::FAILURE;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    my_api::telemetry::init(config.app_env == AppEnv::Production);
+
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!("cannot start: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(port = app.port(), "listening");
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("server error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The OpenAPI document and an interactive viewer, served outside production only.
+
+use axum::Router;
+use axum::routing::get;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_scalar::{Scalar, Servable};
+
+use super::{health, tasks};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "my-api", description = "Tasks owned by Better Auth users."),
+    paths(
+        health::health,
+        health::ready,
+        tasks::list_tasks,
+        tasks::create_task,
+        tasks::get_task,
+        tasks::replace_task,
+        tasks::update_task,
+        tasks::delete_task,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(ApiDoc::openapi()) }),
+        )
+        .merge(Scalar::with_url("/docs", ApiDoc::openapi()))
+}

@@ -1,0 +1,60 @@
+//! 40: a bad configuration stops the process at start, naming every bad variable.
+
+use std::process::Command;
+
+fn run_with(env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_my-api"))
+        .env_clear()
+        .envs(env.iter().copied())
+        // An empty working directory: no .env to pick up.
+        .current_dir(dir.path())
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_missing_provider_url_stops_the_process() {
+    let (code, stderr) = run_with(&[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("BETTER_AUTH_URL"), "{stderr}");
+}
+
+#[test]
+fn every_bad_variable_is_named_at_once() {
+    let (code, stderr) = run_with(&[
+        ("APP_ENV", "production"),
+        ("BETTER_AUTH_URL", "http://auth.example.com"),
+        ("CORS_ALLOWED_ORIGINS", "*"),
+        ("PORT", "http"),
+        ("RATE_LIMIT_PER_SECOND", "lots"),
+        ("DATABASE_URL", "mysql://localhost/db"),
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    for variable in [
+        "BETTER_AUTH_URL",
+        "CORS_ALLOWED_ORIGINS",
+        "PORT",
+        "RATE_LIMIT_PER_SECOND",
+        "DATABASE_URL",
+    ] {
+        assert!(
+            stderr.contains(variable),
+            "{variable} not named in: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_environment_name_is_refused() {
+    let (code, stderr) = run_with(&[
+        ("APP_ENV", "prod"),
+        ("BETTER_AUTH_URL", "https://auth.example.com"),
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("APP_ENV"), "{stderr}");
+}
