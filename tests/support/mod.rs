@@ -5,3 +5,4 @@
 
 pub mod better_auth;
 pub mod jwt;
+pub mod process;
