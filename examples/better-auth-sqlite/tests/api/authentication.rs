@@ -682,9 +682,22 @@ async fn keys_not_meant_for_signatures_are_ignored() {
         app.key.jwk.clone(),
         next.jwk.clone(),
     ]);
-    assert_eq!(app.status_with_token(USER, &next.sign(&app.claims(USER))).await, StatusCode::OK);
+    assert_eq!(
+        app.status_with_token(USER, &next.sign(&app.claims(USER)))
+            .await,
+        StatusCode::OK
+    );
     assert_refused(&app, &encryption.sign(&app.claims(USER)), "use: enc").await;
-    assert_refused(&app, &wrap_only.sign(&app.claims(USER)), "key_ops without verify").await;
-    let oct = hs256_token(&json!({ "alg": "HS256", "kid": "oct-key" }), &app.claims(USER), b"a shared secret in a public key set");
+    assert_refused(
+        &app,
+        &wrap_only.sign(&app.claims(USER)),
+        "key_ops without verify",
+    )
+    .await;
+    let oct = hs256_token(
+        &json!({ "alg": "HS256", "kid": "oct-key" }),
+        &app.claims(USER),
+        b"a shared secret in a public key set",
+    );
     assert_refused(&app, &oct, "symmetric key from the JWKS").await;
 }
