@@ -4,13 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::options::Storage;
+use crate::options::{Answers, Storage};
 use crate::provider::Provider;
 
 /// Generate a secure, tested axum API for your identity provider from one command.
 ///
 /// Exit status: 0 on success, 1 on a failure while working, 2 when the command line, the answers
-/// or the target directory are refused (nothing is written then).
+/// or the target directory are refused, 130 when the wizard is cancelled (nothing is written in
+/// the last two cases).
+///
+/// Colour is used only on a terminal, and never when NO_COLOR is set.
 #[derive(Debug, Parser)]
 #[command(name = "authgate", version, propagate_version = true)]
 pub struct Cli {
@@ -21,12 +24,21 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render a new project into PATH (which must not exist, or be an empty directory).
+    ///
+    /// On a terminal, every answer not given as a flag or in --config is asked, then all of them
+    /// are shown with the equivalent command line and confirmed before anything is written. Esc
+    /// or Ctrl-C at any prompt leaves with status 130 and writes nothing. Without a terminal, a
+    /// missing answer is an error (status 2) naming its flag; --yes takes the defaults.
     New(NewArgs),
     /// (Re)generate the auth module of the project at PATH.
     Auth(AuthArgs),
     /// List the identity providers, their algorithms, user claim and environment variables.
     Providers,
     /// Print shell completions for authgate.
+    ///
+    /// For example: `authgate completions bash > ~/.local/share/bash-completion/completions/authgate`,
+    /// `authgate completions zsh > ~/.zfunc/_authgate` (with `~/.zfunc` in `fpath`), or
+    /// `authgate completions fish > ~/.config/fish/completions/authgate.fish`.
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]
@@ -108,6 +120,21 @@ pub struct AnswerArgs {
     /// Take the default for every answer not given, like mashing ENTER at each prompt
     #[arg(long, short)]
     pub yes: bool,
+}
+
+impl AnswerArgs {
+    /// The answers given as flags (`--config` and `--yes` are applied by the caller).
+    pub fn answers(&self) -> Answers {
+        Answers {
+            name: self.name.clone(),
+            provider: self.provider,
+            algorithms: (!self.algorithms.is_empty()).then(|| self.algorithms.clone()),
+            user_claim: self.user_claim.clone(),
+            storage: self.storage,
+            resource: self.resource.clone(),
+            user_in_path: self.user_in_path,
+        }
+    }
 }
 
 #[cfg(test)]

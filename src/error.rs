@@ -3,6 +3,8 @@
 //! A [`UsageError`] means "the command line, the answers file or the target directory asks for
 //! something authgate will not do": the binary prints it and exits with status 2. Anything else
 //! (an I/O failure while writing, a broken template) is an ordinary `anyhow::Error` and exits 1.
+//! [`Cancelled`] means the user left the wizard (Ctrl-C, Esc, or "no" at the confirmation):
+//! exit status 130, the shell's convention for an interrupt.
 //! Messages are one lowercase line that says what to do next; paths are in backticks.
 
 use std::path::PathBuf;
@@ -14,9 +16,6 @@ use thiserror::Error;
 pub enum UsageError {
     #[error("missing {flag} (stdin is not a terminal; pass it, or --yes for the defaults)")]
     MissingAnswer { flag: &'static str },
-
-    #[error("{value} is not supported yet (this release generates {supported} only)")]
-    NotSupportedYet { value: String, supported: String },
 
     #[error(
         "`authgate auth` is not supported yet; run `authgate new <PATH>` to generate a new project"
@@ -57,6 +56,22 @@ pub enum UsageError {
     #[error("clerk signs with RS256 only")]
     ClerkRs256Only,
 
+    #[error(
+        "{provider} can sign with {alg}, but the generated project cannot verify it (jsonwebtoken \
+         has no {alg}); choose {choices} and configure the issuer to sign with it"
+    )]
+    UnverifiableAlgorithm {
+        provider: &'static str,
+        alg: &'static str,
+        choices: String,
+    },
+
+    #[error(
+        "auth0 signs an API's tokens with one algorithm: HS256 (the API's signing secret) cannot \
+         be combined with {alg}; pass either --alg HS256 or --alg RS256/PS256"
+    )]
+    Auth0MixedHmac { alg: &'static str },
+
     #[error("{provider} cannot sign with {alg}; choose {choices}")]
     AlgorithmNotForProvider {
         provider: &'static str,
@@ -86,21 +101,20 @@ pub enum UsageError {
     ConfigInvalid { path: PathBuf, reason: String },
 }
 
-impl UsageError {
-    pub(crate) fn not_supported_yet(
-        value: impl Into<String>,
-        supported: impl Into<String>,
-    ) -> Self {
-        UsageError::NotSupportedYet {
-            value: value.into(),
-            supported: supported.into(),
-        }
-    }
-}
+/// The user left the wizard before anything was written (exit status 130).
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+#[error("cancelled; nothing was written")]
+pub struct Cancelled;
 
-/// The exit status for an error returned by [`crate::run`]: 2 for usage errors, 1 otherwise.
+/// The exit status when the wizard is cancelled: 128 + SIGINT, as a shell reports an interrupt.
+pub const EXIT_CANCELLED: u8 = 130;
+
+/// The exit status for an error returned by [`crate::run`]: 130 when the user cancelled, 2 for
+/// usage errors, 1 otherwise.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|cause| cause.is::<UsageError>()) {
+    if error.chain().any(|cause| cause.is::<Cancelled>()) {
+        EXIT_CANCELLED
+    } else if error.chain().any(|cause| cause.is::<UsageError>()) {
         2
     } else {
         1

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::CommandFactory;
+use console::style;
 
 use crate::cli::{AnswerArgs, Cli, Command, NewArgs};
 use crate::error::UsageError;
@@ -74,8 +75,14 @@ fn new_project(args: NewArgs) -> Result<String> {
     } = args;
     // The cheapest refusal first: never ask questions for a directory that cannot be used.
     write::check_target(&path)?;
-    let options = resolve_options(answers, &path)?;
+    let (options, wizard) = resolve_options(answers, &path)?;
     let files = render::render(&options)?;
+    // Asked last, so that whatever can fail has failed before the user says yes.
+    if let Some(wizard) = wizard
+        && !dry_run
+    {
+        wizard.confirm(&path)?;
+    }
 
     if dry_run {
         if quiet {
@@ -93,20 +100,15 @@ fn new_project(args: NewArgs) -> Result<String> {
 
 /// Resolves every answer: flag, then `--config`, then the default under `--yes`, then a prompt
 /// when stdin and stderr are terminals; else the first missing one is an error.
-fn resolve_options(args: AnswerArgs, path: &Path) -> Result<Options> {
+///
+/// When the wizard asked anything, it shows every answer with the equivalent command line before
+/// they are validated, and is returned so that the caller asks for the confirmation.
+fn resolve_options(args: AnswerArgs, path: &Path) -> Result<(Options, Option<prompt::Wizard>)> {
     let from_config = match &args.config {
         Some(file) => Answers::from_file(file)?,
         None => Answers::default(),
     };
-    let from_flags = Answers {
-        name: args.name,
-        provider: args.provider,
-        algorithms: (!args.algorithms.is_empty()).then_some(args.algorithms),
-        user_claim: args.user_claim,
-        storage: args.storage,
-        resource: args.resource,
-        user_in_path: args.user_in_path,
-    };
+    let from_flags = args.answers();
     let name_source = if from_flags.name.is_some() {
         NameSource::Flag
     } else if from_config.name.is_some() {
@@ -115,19 +117,26 @@ fn resolve_options(args: AnswerArgs, path: &Path) -> Result<Options> {
         NameSource::Directory
     };
     let mut answers = from_flags.or(from_config);
-    if answers.name.is_none() {
-        answers.name = Some(directory_name(path)?);
-    }
+    // Needed only when no name is given (`.` is resolved, which may fail).
+    let directory = match &answers.name {
+        Some(_) => directory_name(path).unwrap_or_default(),
+        None => directory_name(path)?,
+    };
     if args.yes {
         answers = answers.or_defaults();
     }
-    if let Some(flag) = answers.first_missing() {
-        if !prompt::is_interactive() {
-            return Err(UsageError::MissingAnswer { flag }.into());
-        }
-        answers = prompt::ask_missing(answers)?;
+    let Some(flag) = answers.first_missing() else {
+        answers.name.get_or_insert(directory);
+        return Ok((Options::from_answers(answers, name_source)?, None));
+    };
+    if !prompt::is_interactive() {
+        return Err(UsageError::MissingAnswer { flag }.into());
     }
-    Ok(Options::from_answers(answers, name_source)?)
+    let wizard = prompt::Wizard::new();
+    let answers = wizard.ask_missing(answers, &directory)?;
+    wizard.show_summary(path, &directory, &answers)?;
+    let options = Options::from_answers(answers, name_source)?;
+    Ok((options, Some(wizard)))
 }
 
 /// The last component of the target path (`.` and `..` resolved against the current directory).
@@ -145,7 +154,7 @@ fn directory_name(path: &Path) -> Result<String> {
 }
 
 /// `my-api/` as typed, with one trailing slash.
-fn display_dir(path: &Path) -> String {
+pub(crate) fn display_dir(path: &Path) -> String {
     let shown = path.display().to_string();
     if shown.ends_with('/') {
         shown
@@ -162,7 +171,8 @@ fn dry_run_report(path: &Path, files: &render::RenderedFiles) -> String {
         .max()
         .unwrap_or(1);
     let mut out = format!(
-        "would create `{}` with {} files:\n",
+        "{} `{}` with {} files:\n",
+        style("would create").for_stdout().bold(),
         display_dir(path),
         plan.len()
     );
@@ -180,14 +190,15 @@ fn dry_run_report(path: &Path, files: &render::RenderedFiles) -> String {
 
 fn created_report(path: &Path, options: &Options, files: &render::RenderedFiles) -> String {
     let mut out = format!(
-        "created `{}` with {} files:\n",
+        "{} `{}` with {} files:\n",
+        style("created").for_stdout().green().bold(),
         display_dir(path),
         files.len()
     );
     for file in files.keys() {
         let _ = writeln!(out, "  {}", file.display());
     }
-    out.push_str("\nnext:\n");
+    let _ = writeln!(out, "\n{}", style("next:").for_stdout().bold());
     if !is_current_dir(path) {
         let _ = writeln!(out, "  cd {}", shell_quote(&path.display().to_string()));
     }
@@ -215,12 +226,12 @@ fn is_current_dir(path: &Path) -> bool {
     }
 }
 
-/// Quotes a path for a POSIX shell when it needs it.
-fn shell_quote(text: &str) -> String {
+/// Quotes a word for a POSIX shell when it needs it.
+pub(crate) fn shell_quote(text: &str) -> String {
     let plain = !text.is_empty()
         && text
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./+=:@%".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+=:@%,".contains(c));
     if plain {
         text.to_owned()
     } else {
@@ -237,11 +248,20 @@ fn providers_listing() -> String {
         let algorithms: Vec<String> = provider
             .algorithms()
             .iter()
-            .map(|alg| {
-                if *alg == default {
-                    format!("{alg} (default)")
-                } else {
+            .map(|&alg| {
+                let mut notes = Vec::new();
+                if alg == default {
+                    notes.push("default");
+                }
+                if let Err(UsageError::UnverifiableAlgorithm { .. }) =
+                    provider.check_algorithms(&[alg])
+                {
+                    notes.push("cannot be verified");
+                }
+                if notes.is_empty() {
                     alg.to_string()
+                } else {
+                    format!("{alg} ({})", notes.join(", "))
                 }
             })
             .collect();
@@ -261,10 +281,6 @@ fn providers_listing() -> String {
         }
         out.push('\n');
     }
-    out.push_str(
-        "this release generates better-auth with EdDSA; the other providers and algorithms \
-         are refused as not supported yet\n",
-    );
     out
 }
 
@@ -278,6 +294,18 @@ mod tests {
         assert_eq!(shell_quote("../a/b"), "../a/b");
         assert_eq!(shell_quote("My API"), "'My API'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn exit_codes() {
+        use crate::error::Cancelled;
+
+        assert_eq!(exit_code(&Cancelled.into()), 130);
+        let cancelled = anyhow::Error::from(Cancelled).context("while asking");
+        assert_eq!(exit_code(&cancelled), 130);
+        let refused = UsageError::MissingAnswer { flag: "--provider" };
+        assert_eq!(exit_code(&refused.into()), 2);
+        assert_eq!(exit_code(&anyhow::anyhow!("disk full")), 1);
     }
 
     #[test]

@@ -202,8 +202,7 @@ impl Options {
         Options::from_answers(answers, NameSource::Flag)
     }
 
-    /// Validates complete answers. Invalid values are refused first; then values that this
-    /// release cannot generate yet (see [`ensure_implemented`]).
+    /// Validates complete answers: every refusal names the valid choices.
     ///
     /// Every answer must be present (fill them first from defaults or prompts); a missing one is
     /// reported as [`UsageError::MissingAnswer`].
@@ -230,7 +229,6 @@ impl Options {
             resource: validate_resource(&resource)?,
             user_in_path,
         };
-        ensure_implemented(&options)?;
         Ok(options)
     }
 
@@ -285,38 +283,6 @@ impl Options {
              {body}"
         )
     }
-}
-
-/// The answers this release can generate. Each later issue that implements a value deletes its
-/// line here; when every value is implemented this function goes away.
-fn ensure_implemented(options: &Options) -> Result<(), UsageError> {
-    use UsageError as E;
-    if options.provider != Provider::BetterAuth {
-        let value = format!("--provider {}", options.provider);
-        return Err(E::not_supported_yet(value, "better-auth"));
-    }
-    if let Some(alg) = options.algorithms.iter().find(|a| **a != Algorithm::EdDSA) {
-        return Err(E::not_supported_yet(format!("--alg {alg}"), "EdDSA"));
-    }
-    if options.user_claim != "sub" {
-        let value = format!("--user-claim {}", options.user_claim);
-        return Err(E::not_supported_yet(value, "sub"));
-    }
-    if options.storage != Storage::Sqlite {
-        let value = format!("--storage {}", options.storage);
-        return Err(E::not_supported_yet(value, "sqlite"));
-    }
-    if options.resource != "tasks" {
-        let value = format!("--resource {}", options.resource);
-        return Err(E::not_supported_yet(value, "tasks"));
-    }
-    if !options.user_in_path {
-        return Err(E::not_supported_yet(
-            "--user-in-path false",
-            "--user-in-path true",
-        ));
-    }
-    Ok(())
 }
 
 /// Rust keywords (strict, reserved and 2018+/2024 edition ones), which cannot name a crate or a
@@ -448,6 +414,11 @@ pub fn validate_user_claim(claim: &str) -> Result<String, UsageError> {
              pass the claim name exactly as it appears in the token, e.g. `sub`",
             claim.escape_debug()
         )
+    } else if claim.contains(['"', '\\']) {
+        format!(
+            "--user-claim `{claim}` must not contain `\"` or `\\`; \
+             pass the claim name exactly as it appears in the token, e.g. `sub`"
+        )
     } else if claim.chars().count() > MAX_USER_CLAIM_LEN {
         format!(
             "--user-claim is longer than {MAX_USER_CLAIM_LEN} characters; \
@@ -464,6 +435,11 @@ pub fn validate_user_claim(claim: &str) -> Result<String, UsageError> {
 pub fn validate_resource(resource: &str) -> Result<String, UsageError> {
     let invalid = |problem: String| Err(UsageError::InvalidResource(problem));
     let example = "e.g. `tasks` or `blog-posts`";
+    if resource.is_empty() {
+        return invalid(format!(
+            "--resource must not be empty; pass a plural noun, {example}"
+        ));
+    }
     if !is_identifier_like(resource) {
         let fix = suggest_crate_name(resource)
             .filter(|fix| singular_of(fix).is_some())
@@ -480,17 +456,73 @@ pub fn validate_resource(resource: &str) -> Result<String, UsageError> {
             "--resource `{resource}` must be a plural noun, {example}; pass --resource {plural}s"
         ));
     };
+    if plural.len() > MAX_RESOURCE_LEN {
+        return invalid(format!(
+            "--resource `{resource}` is longer than {MAX_RESOURCE_LEN} characters (it names a \
+             database table and its index); choose a shorter noun, {example}"
+        ));
+    }
+    // Another noun built on the same word, when the word itself is taken: `routes` →
+    // `route-items`.
+    let suggestion = || {
+        let fix = format!("{singular}-items");
+        match validate_resource(&fix) {
+            Ok(_) => format!("pass --resource {fix} or another noun"),
+            Err(_) => format!("choose another noun, {example}"),
+        }
+    };
     for word in [&plural, &singular] {
         let snake = word.to_snake_case();
         if is_reserved(&snake) {
             return invalid(format!(
                 "--resource `{resource}` cannot be used: `{snake}` is a Rust keyword or a \
-                 reserved name; choose another noun, {example}"
+                 reserved name; {}",
+                suggestion()
+            ));
+        }
+        if GENERATED_NAMES.contains(&snake.as_str()) {
+            return invalid(format!(
+                "--resource `{resource}` cannot be used: `{snake}` already names a module or \
+                 type of the generated project; {}",
+                suggestion()
             ));
         }
     }
     Ok(plural)
 }
+
+/// The longest resource name accepted, in characters of its kebab-case plural. PostgreSQL
+/// truncates identifiers at 63 bytes; the longest one made from the resource is its index,
+/// `{plural}_owner_seq`.
+pub const MAX_RESOURCE_LEN: usize = 40;
+
+/// Names the generated project already uses for its modules (`src/auth/`, `src/routes/health.rs`,
+/// ...) and for the types in scope beside the resource's own (`Owner`, `Page`, `Json`, ...), in
+/// snake case. A resource whose singular or plural is one of them would shadow it.
+const GENERATED_NAMES: &[&str] = &[
+    "api_error",
+    "app_state",
+    "auth",
+    "config",
+    "error",
+    "extract",
+    "health",
+    "item_id",
+    "item_path",
+    "json",
+    "openapi",
+    "owner",
+    "page",
+    "query",
+    "route",
+    "router",
+    "routes",
+    "state",
+    "status_code",
+    "store",
+    "telemetry",
+    "uuid",
+];
 
 /// The singular of a plural kebab-case noun, if it looks plural: `categories` → `category`,
 /// `blog-posts` → `blog-post`. `class` (ends in `ss`) does not look plural.
@@ -636,6 +668,50 @@ mod tests {
             "--resource `task` must be a plural noun, e.g. `tasks` or `blog-posts`; \
              pass --resource tasks"
         );
+        assert_eq!(
+            validate_resource("inventory_items").unwrap(),
+            "inventory-items"
+        );
+        assert_eq!(
+            validate_resource("").unwrap_err().to_string(),
+            "--resource must not be empty; pass a plural noun, e.g. `tasks` or `blog-posts`"
+        );
+        assert!(validate_resource(&"x".repeat(MAX_RESOURCE_LEN)).is_err());
+        assert!(validate_resource(&format!("{}s", "x".repeat(MAX_RESOURCE_LEN - 1))).is_ok());
+        assert!(validate_resource(&format!("{}s", "x".repeat(MAX_RESOURCE_LEN))).is_err());
+    }
+
+    #[test]
+    fn resources_that_collide_with_generated_names_are_refused_with_a_suggestion() {
+        for (bad, fix) in [
+            ("auths", "auth-items"),
+            ("configs", "config-items"),
+            ("errors", "error-items"),
+            ("routes", "route-items"),
+            ("stores", "store-items"),
+            ("healths", "health-items"),
+            ("telemetries", "telemetry-items"),
+            ("owners", "owner-items"),
+            ("pages", "page-items"),
+            ("States", "state-items"),
+        ] {
+            let err = validate_resource(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("already names a module or type"),
+                "{bad}: {err}"
+            );
+            assert!(
+                err.contains(&format!("pass --resource {fix} ")),
+                "{bad}: {err}"
+            );
+            assert!(validate_resource(fix).is_ok(), "{fix}");
+        }
+        let err = validate_resource("types").unwrap_err().to_string();
+        assert!(err.contains("`type` is a Rust keyword"), "{err}");
+        assert!(err.contains("pass --resource type-items "), "{err}");
+        for good in ["users", "memories", "categories", "blog-posts", "routings"] {
+            assert!(validate_resource(good).is_ok(), "{good}");
+        }
     }
 
     #[test]
@@ -652,23 +728,38 @@ mod tests {
     }
 
     #[test]
-    fn invalid_beats_not_supported_yet() {
-        let answers = |provider, alg: &str| {
+    fn combinations_the_provider_never_issues_are_refused() {
+        let answers = |provider, algorithms: &[&str]| {
             Answers {
                 name: Some("my-api".into()),
                 provider: Some(provider),
-                algorithms: Some(vec![alg.into()]),
+                algorithms: Some(algorithms.iter().map(|a| a.to_string()).collect()),
                 ..Answers::default()
             }
             .or_defaults()
         };
-        let err = Options::from_answers(answers(Provider::Clerk, "ES256"), NameSource::Flag);
-        assert_eq!(err.unwrap_err(), UsageError::ClerkRs256Only);
-        let err = Options::from_answers(answers(Provider::Auth0, "RS256"), NameSource::Flag);
+        let refused = |provider, algorithms| {
+            Options::from_answers(answers(provider, algorithms), NameSource::Flag).unwrap_err()
+        };
         assert_eq!(
-            err.unwrap_err().to_string(),
-            "--provider auth0 is not supported yet (this release generates better-auth only)"
+            refused(Provider::Clerk, &["ES256"]),
+            UsageError::ClerkRs256Only
         );
+        assert_eq!(
+            refused(Provider::Auth0, &["HS256", "RS256"]),
+            UsageError::Auth0MixedHmac { alg: "RS256" }
+        );
+        assert_eq!(
+            refused(Provider::BetterAuth, &["ES512"]).to_string(),
+            "better-auth can sign with ES512, but the generated project cannot verify it \
+             (jsonwebtoken has no ES512); choose EdDSA, ES256, RS256 or PS256 and configure the \
+             issuer to sign with it"
+        );
+        let accepted = Options::from_answers(
+            answers(Provider::Oidc, &["rs256", "ES256", "eddsa"]),
+            NameSource::Flag,
+        );
+        assert_eq!(accepted.unwrap().algorithms.len(), 3);
     }
 
     #[test]

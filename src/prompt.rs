@@ -1,116 +1,630 @@
-//! Interactive questions for the answers not given on the command line or in `--config`.
+//! The interactive wizard: asks for every answer not given on the command line or in `--config`,
+//! shows all of them with the equivalent command line, and asks for a confirmation.
 //!
-//! Prompts are drawn on stderr and read from stdin, so they are used only when both are
-//! terminals; otherwise a missing answer is an error, never a hang.
+//! Prompts are drawn on stderr and read from the terminal, so they are used only when stdin and
+//! stderr are terminals ([`is_interactive`]); otherwise a missing answer is an error, never a hang.
+//!
+//! Leaving: Esc (or `q` in a list) or Ctrl-C at any prompt, or "no" at the confirmation, gives
+//! [`Cancelled`] (exit status 130) with the cursor visible again. Nothing has been written then:
+//! writing starts only after the confirmation.
+//!
+//! Ctrl-C needs care. While a prompt waits for a key the terminal is in raw mode, so Ctrl-C arrives
+//! as a byte, not as a signal. The text prompts here read it as a key. dialoguer's lists let
+//! `console` raise SIGINT instead, which by default kills the process with the cursor still
+//! hidden; so [`Wizard::new`] installs a SIGINT handler. While a prompt is reading, the handler
+//! leaves the cancelling to that prompt (whose read fails with `Interrupted`); otherwise it shows
+//! the cursor and exits with status 130.
 
-use std::io::IsTerminal;
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write as _};
+use std::path::Path;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
-use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Confirm, Input, MultiSelect, Select};
+use console::{Key, Term, measure_text_width, style};
+use dialoguer::theme::{ColorfulTheme, Theme};
+use dialoguer::{Confirm, MultiSelect, Select};
 
-use crate::options::{Answers, Storage, defaults, validate_resource, validate_user_claim};
-use crate::provider::Provider;
+use crate::error::{Cancelled, EXIT_CANCELLED, UsageError};
+use crate::options::{
+    Answers, NameSource, Storage, defaults, suggest_crate_name, validate_name, validate_resource,
+    validate_user_claim,
+};
+use crate::provider::{Algorithm, Provider};
 
 /// Whether prompts can be shown: stdin and stderr are both terminals.
 pub fn is_interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// Asks for every answer still missing, in the order the flags are documented. Each prompt starts
-/// on the default, so pressing ENTER throughout gives what `--yes` gives.
-pub fn ask_missing(mut answers: Answers) -> Result<Answers> {
-    let theme = ColorfulTheme::default();
+/// Set while a prompt waits for a key; see the module documentation.
+static PROMPT_READING: AtomicBool = AtomicBool::new(false);
 
-    let provider = match answers.provider {
-        Some(provider) => provider,
-        None => {
-            let items: Vec<String> = Provider::ALL
-                .iter()
-                .map(|p| format!("{p:<14} {}", p.description()))
-                .collect();
-            let default = Provider::ALL
-                .iter()
-                .position(|p| *p == defaults::PROVIDER)
-                .unwrap_or_default();
-            let chosen = Select::with_theme(&theme)
-                .with_prompt("Identity provider")
-                .items(&items)
-                .default(default)
-                .interact()
-                .context("reading the identity provider")?;
-            *answers.provider.insert(Provider::ALL[chosen])
+/// Asks the questions, on stderr.
+pub struct Wizard {
+    term: Term,
+    theme: ColorfulTheme,
+}
+
+/// Why a typed answer is refused, and the answer to offer instead (ENTER takes it).
+struct Refusal {
+    message: String,
+    fix: Option<String>,
+}
+
+impl From<UsageError> for Refusal {
+    fn from(error: UsageError) -> Self {
+        Refusal {
+            message: error.to_string(),
+            fix: None,
         }
-    };
+    }
+}
 
-    if answers.algorithms.is_none() {
-        let choices = provider.algorithms();
-        let chosen = if choices.len() == 1 {
-            vec![0]
-        } else {
-            let checked: Vec<bool> = choices
-                .iter()
-                .map(|alg| *alg == provider.default_algorithm())
-                .collect();
-            let names: Vec<&str> = choices.iter().map(|alg| alg.as_str()).collect();
-            MultiSelect::with_theme(&theme)
-                .with_prompt("Signing algorithms to accept (space toggles, enter confirms)")
-                .items(&names)
-                .defaults(&checked)
-                .interact()
-                .context("reading the signing algorithms")?
+impl Default for Wizard {
+    fn default() -> Self {
+        Wizard::new()
+    }
+}
+
+impl Wizard {
+    pub fn new() -> Wizard {
+        install_interrupt_handler();
+        Wizard {
+            term: Term::stderr(),
+            theme: ColorfulTheme::default(),
+        }
+    }
+
+    /// Asks for every answer still missing, in the documented order. `directory` (the last
+    /// component of the target path) is the name's default. Each prompt starts on the default,
+    /// so pressing ENTER throughout gives what `--yes` gives.
+    pub fn ask_missing(&self, mut answers: Answers, directory: &str) -> Result<Answers> {
+        if answers.name.is_none() {
+            answers.name = Some(self.ask_name(directory)?);
+        }
+        let provider = match answers.provider {
+            Some(provider) => provider,
+            None => *answers.provider.insert(self.ask_provider()?),
         };
-        answers.algorithms = Some(
-            chosen
-                .into_iter()
-                .map(|i| choices[i].as_str().to_owned())
-                .collect(),
+        if answers.algorithms.is_none() {
+            let algorithms = self.ask_algorithms(provider)?;
+            answers.algorithms = Some(algorithms.iter().map(|a| a.to_string()).collect());
+        }
+        if answers.user_claim.is_none() {
+            answers.user_claim = Some(self.ask_user_claim(provider)?);
+        }
+        if answers.storage.is_none() {
+            answers.storage = Some(self.ask_storage()?);
+        }
+        if answers.resource.is_none() {
+            answers.resource = Some(self.ask_resource()?);
+        }
+        if answers.user_in_path.is_none() {
+            let resource = answers.resource.as_deref().unwrap_or(defaults::RESOURCE);
+            answers.user_in_path = Some(self.ask_route_style(resource)?);
+        }
+        Ok(answers)
+    }
+
+    /// Prints every answer and the command line that gives the same project without questions.
+    /// `answers` must be complete (see [`Wizard::ask_missing`]).
+    pub fn show_summary(&self, path: &Path, directory: &str, answers: &Answers) -> Result<()> {
+        let text = summary(path, directory, answers);
+        self.term
+            .write_str(&text)
+            .context("cannot write to the terminal")
+    }
+
+    /// Asks whether to go ahead; anything but yes is [`Cancelled`].
+    pub fn confirm(&self, path: &Path) -> Result<()> {
+        let prompt = format!("Create `{}`?", crate::display_dir(path));
+        let yes = self.read(|| {
+            Confirm::with_theme(&self.theme)
+                .with_prompt(prompt)
+                .default(true)
+                .interact_on_opt(&self.term)
+        })?;
+        if yes { Ok(()) } else { Err(Cancelled.into()) }
+    }
+
+    fn ask_name(&self, directory: &str) -> Result<String> {
+        let default = match validate_name(directory, NameSource::Directory) {
+            Ok(name) => name,
+            Err(_) => suggest_crate_name(directory).unwrap_or_else(|| "my-api".to_owned()),
+        };
+        self.text("Project name", default, |name| {
+            validate_name(name, NameSource::Flag).map_err(|_| {
+                let fix = suggest_crate_name(name);
+                let hint = match &fix {
+                    Some(fix) => format!("; press enter for `{fix}`, or type another name"),
+                    None => "; type a name such as `my-api`".to_owned(),
+                };
+                let error = UsageError::InvalidName {
+                    source_desc: "the name",
+                    name: name.to_owned(),
+                    hint,
+                };
+                Refusal {
+                    message: error.to_string(),
+                    fix,
+                }
+            })
+        })
+    }
+
+    fn ask_provider(&self) -> Result<Provider> {
+        let width = Provider::ALL.map(|p| p.as_str().len()).into_iter().max();
+        let width = width.unwrap_or_default();
+        let items: Vec<String> = Provider::ALL
+            .iter()
+            .map(|p| format!("{:<width$}  {}", p.as_str(), p.description()))
+            .collect();
+        let default = position(&Provider::ALL, &defaults::PROVIDER);
+        let chosen = self.select("Identity provider", &items, default)?;
+        let provider = Provider::ALL[chosen];
+        self.report("Identity provider", provider.as_str())?;
+        Ok(provider)
+    }
+
+    /// The algorithms `provider` signs with and the generated project can verify; a multi-select
+    /// pre-set to the provider's default, asked again until the choice is one the provider issues.
+    fn ask_algorithms(&self, provider: Provider) -> Result<Vec<Algorithm>> {
+        const PROMPT: &str = "Signing algorithms (space toggles, enter accepts)";
+        let choices: Vec<Algorithm> = provider
+            .algorithms()
+            .iter()
+            .copied()
+            .filter(|alg| provider.check_algorithms(&[*alg]).is_ok())
+            .collect();
+        let default = provider.default_algorithm();
+        if let [only] = choices[..] {
+            let note = format!("{only} (the only one {provider} signs with)");
+            self.report("Signing algorithm", &note)?;
+            return Ok(vec![only]);
+        }
+        let items: Vec<&str> = choices.iter().map(|alg| alg.as_str()).collect();
+        let checked: Vec<bool> = choices.iter().map(|alg| *alg == default).collect();
+        loop {
+            let picked = self.read(|| {
+                MultiSelect::with_theme(&self.theme)
+                    .with_prompt(PROMPT)
+                    .report(false)
+                    .items(&items)
+                    .defaults(&checked)
+                    .interact_on_opt(&self.term)
+            })?;
+            let algorithms: Vec<Algorithm> = picked.into_iter().map(|i| choices[i]).collect();
+            let problem = if algorithms.is_empty() {
+                "choose at least one algorithm: space toggles, enter accepts".to_owned()
+            } else {
+                match provider.check_algorithms(&algorithms) {
+                    Ok(()) => {
+                        let names: Vec<&str> = algorithms.iter().map(|a| a.as_str()).collect();
+                        self.report("Signing algorithms", &names.join(", "))?;
+                        return Ok(algorithms);
+                    }
+                    Err(error) => error.to_string(),
+                }
+            };
+            self.error_line(&problem)?;
+        }
+    }
+
+    fn ask_user_claim(&self, provider: Provider) -> Result<String> {
+        self.text(
+            "Claim that holds the user id",
+            usual_claim(provider).to_owned(),
+            |claim| Ok(validate_user_claim(claim)?),
+        )
+    }
+
+    fn ask_storage(&self) -> Result<Storage> {
+        let items: Vec<String> = Storage::ALL
+            .iter()
+            .map(|&s| format!("{:<8}  {}", s.as_str(), storage_description(s)))
+            .collect();
+        let default = position(&Storage::ALL, &defaults::STORAGE);
+        let chosen = self.select("Storage", &items, default)?;
+        let storage = Storage::ALL[chosen];
+        self.report("Storage", storage.as_str())?;
+        Ok(storage)
+    }
+
+    fn ask_resource(&self) -> Result<String> {
+        self.text(
+            "Owned resource (a plural noun)",
+            defaults::RESOURCE.to_owned(),
+            |resource| Ok(validate_resource(resource)?),
+        )
+    }
+
+    /// `true` puts the user id in the path.
+    fn ask_route_style(&self, resource: &str) -> Result<bool> {
+        let resource = validate_resource(resource).unwrap_or_else(|_| resource.to_owned());
+        let styles = [true, false];
+        let routes = styles.map(|in_path| route(&resource, in_path));
+        let width = routes.iter().map(String::len).max().unwrap_or_default();
+        let items: Vec<String> = styles
+            .iter()
+            .zip(&routes)
+            .map(|(&in_path, route)| {
+                let meaning = if in_path {
+                    "the user id in the path; another user's id is 403"
+                } else {
+                    "the user from the token only"
+                };
+                format!("{route:<width$}  {meaning}")
+            })
+            .collect();
+        let default = position(&styles, &defaults::USER_IN_PATH);
+        let chosen = self.select("Routes", &items, default)?;
+        self.report("Routes", &routes[chosen])?;
+        Ok(styles[chosen])
+    }
+
+    fn select(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+        self.read(|| {
+            Select::with_theme(&self.theme)
+                .with_prompt(prompt)
+                .report(false)
+                .items(items)
+                .default(default)
+                .interact_on_opt(&self.term)
+        })
+    }
+
+    /// Runs one dialoguer prompt: `None` (Esc or `q`) and Ctrl-C are [`Cancelled`].
+    fn read<T>(&self, prompt: impl FnOnce() -> dialoguer::Result<Option<T>>) -> Result<T> {
+        PROMPT_READING.store(true, Ordering::SeqCst);
+        match prompt() {
+            Ok(Some(answer)) => {
+                PROMPT_READING.store(false, Ordering::SeqCst);
+                Ok(answer)
+            }
+            Ok(None) => Err(self.cancelled()),
+            // Ctrl-C: `PROMPT_READING` stays set, so that the SIGINT handler, whenever its
+            // thread runs, leaves this exit to us.
+            Err(dialoguer::Error::IO(e)) if e.kind() == io::ErrorKind::Interrupted => {
+                Err(self.cancelled())
+            }
+            Err(dialoguer::Error::IO(e)) => {
+                PROMPT_READING.store(false, Ordering::SeqCst);
+                let _ = self.term.show_cursor();
+                Err(e).context("cannot read the answer from the terminal")
+            }
+        }
+    }
+
+    fn cancelled(&self) -> anyhow::Error {
+        let _ = self.term.show_cursor();
+        Cancelled.into()
+    }
+
+    /// A line of text with a default, checked by `check` (which returns the answer to keep, or
+    /// why it is refused and what to offer instead). Esc and Ctrl-C cancel, as in the lists;
+    /// dialoguer's own text input ignores Esc, hence this one.
+    fn text(
+        &self,
+        prompt: &str,
+        mut default: String,
+        check: impl Fn(&str) -> Result<String, Refusal>,
+    ) -> Result<String> {
+        let mut error_rows = 0;
+        loop {
+            let mut line = String::new();
+            let _ = self
+                .theme
+                .format_input_prompt(&mut line, prompt, Some(&default));
+            self.term.write_str(&line)?;
+            self.term.flush()?;
+            let typed = self.read_line()?;
+            let value = if typed.is_empty() {
+                default.clone()
+            } else {
+                typed
+            };
+            self.term.clear_line()?;
+            self.term.clear_last_lines(error_rows)?;
+            match check(&value) {
+                Ok(answer) => {
+                    self.report(prompt, &answer)?;
+                    return Ok(answer);
+                }
+                Err(refusal) => {
+                    error_rows = self.error_line(&refusal.message)?;
+                    if let Some(fix) = refusal.fix {
+                        default = fix;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads keys up to ENTER, echoing them; Esc and Ctrl-C are [`Cancelled`].
+    fn read_line(&self) -> Result<String> {
+        let mut chars: Vec<char> = Vec::new();
+        PROMPT_READING.store(true, Ordering::SeqCst);
+        loop {
+            match self.term.read_key_raw() {
+                Ok(Key::Enter) => break,
+                Ok(Key::Escape | Key::CtrlC) => {
+                    let _ = self.term.write_line("");
+                    return Err(self.cancelled());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    let _ = self.term.write_line("");
+                    return Err(self.cancelled());
+                }
+                Ok(Key::Backspace) => {
+                    if let Some(c) = chars.pop() {
+                        self.term
+                            .clear_chars(measure_text_width(c.encode_utf8(&mut [0; 4])))?;
+                    }
+                }
+                Ok(Key::Char(c)) if !c.is_control() => {
+                    chars.push(c);
+                    self.term.write_str(c.encode_utf8(&mut [0; 4]))?;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    PROMPT_READING.store(false, Ordering::SeqCst);
+                    return Err(e).context("cannot read the answer from the terminal");
+                }
+            }
+            self.term.flush()?;
+        }
+        PROMPT_READING.store(false, Ordering::SeqCst);
+        Ok(chars.into_iter().collect())
+    }
+
+    /// The answered prompt, as dialoguer leaves it: `✔ Storage · sqlite`.
+    fn report(&self, prompt: &str, answer: &str) -> Result<()> {
+        let mut line = String::new();
+        let _ = self
+            .theme
+            .format_input_prompt_selection(&mut line, prompt, answer);
+        Ok(self.term.write_line(&line)?)
+    }
+
+    /// Prints `✘ message`; returns how many terminal rows it takes.
+    fn error_line(&self, message: &str) -> Result<usize> {
+        let mut line = String::new();
+        let _ = self.theme.format_error(&mut line, message);
+        self.term.write_line(&line)?;
+        let columns = usize::from(self.term.size().1).max(1);
+        Ok(measure_text_width(&line).div_ceil(columns).max(1))
+    }
+}
+
+/// Installs the SIGINT handler once per process; see the module documentation.
+fn install_interrupt_handler() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Failing to install it (another handler exists) only loses the cursor restoration.
+        let _ = ctrlc::set_handler(|| {
+            if PROMPT_READING.load(Ordering::SeqCst) {
+                return;
+            }
+            let _ = Term::stderr().show_cursor();
+            let _ = writeln!(io::stderr(), "\n{Cancelled}");
+            std::process::exit(i32::from(EXIT_CANCELLED));
+        });
+    });
+}
+
+fn position<T: PartialEq>(all: &[T], value: &T) -> usize {
+    all.iter().position(|v| v == value).unwrap_or_default()
+}
+
+/// The claim that usually holds the user id in the provider's tokens: the first word of
+/// [`Provider::usual_user_claim`] (`sub (the Better Auth user id)` → `sub`).
+fn usual_claim(provider: Provider) -> &'static str {
+    let usual = provider.usual_user_claim();
+    usual
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .next()
+        .filter(|claim| validate_user_claim(claim).is_ok())
+        .unwrap_or(defaults::USER_CLAIM)
+}
+
+fn storage_description(storage: Storage) -> &'static str {
+    match storage {
+        Storage::Sqlite => "an embedded SQLite file; nothing else to run",
+        Storage::Postgres => "a PostgreSQL server, for several API replicas",
+        Storage::Memory => "in memory, for prototypes; lost on restart",
+    }
+}
+
+/// `/api/{user_id}/tasks` or `/api/tasks`.
+fn route(resource: &str, user_in_path: bool) -> String {
+    if user_in_path {
+        format!("/api/{{user_id}}/{resource}")
+    } else {
+        format!("/api/{resource}")
+    }
+}
+
+/// Every answer, then the command line that gives the same project without a question.
+/// `answers` must be complete.
+fn summary(path: &Path, directory: &str, answers: &Answers) -> String {
+    let name = answers.name.as_deref().unwrap_or(directory);
+    let name = validate_name(name, NameSource::Flag).unwrap_or_else(|_| name.to_owned());
+    let algorithms = answers.algorithms.as_deref().unwrap_or_default().join(", ");
+    let resource = answers.resource.as_deref().unwrap_or_default();
+    let resource = validate_resource(resource).unwrap_or_else(|_| resource.to_owned());
+    let rows = [
+        ("directory", format!("`{}`", crate::display_dir(path))),
+        ("name", name),
+        ("provider", display(answers.provider)),
+        ("algorithms", algorithms),
+        ("user-id claim", display(answers.user_claim.as_deref())),
+        ("storage", display(answers.storage)),
+        ("resource", resource.clone()),
+        (
+            "routes",
+            route(&resource, answers.user_in_path.unwrap_or_default()),
+        ),
+    ];
+    let width = rows.iter().map(|(label, _)| label.len()).max();
+    let width = width.unwrap_or_default();
+    let mut out = String::from("\n");
+    for (label, value) in rows {
+        let value = style(value).for_stderr().cyan();
+        let _ = writeln!(out, "  {label:<width$}  {value}");
+    }
+    let _ = writeln!(
+        out,
+        "\nthe same without questions:\n  {}\n",
+        style(equivalent_command(path, directory, answers))
+            .for_stderr()
+            .bold()
+    );
+    out
+}
+
+fn display<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// `authgate new PATH --provider ... --user-in-path true`: every answer as a flag, so that it
+/// needs neither a terminal nor `--yes`. `--name` only when it differs from the directory's.
+pub fn equivalent_command(path: &Path, directory: &str, answers: &Answers) -> String {
+    let quote = crate::shell_quote;
+    let mut words = vec![
+        "authgate".to_owned(),
+        "new".to_owned(),
+        quote(&path.display().to_string()),
+    ];
+    let mut flag = |name: &str, value: String| {
+        words.push(name.to_owned());
+        words.push(quote(&value));
+    };
+    if let Some(name) = &answers.name
+        && name != directory
+    {
+        flag("--name", name.clone());
+    }
+    if let Some(provider) = answers.provider {
+        flag("--provider", provider.to_string());
+    }
+    if let Some(algorithms) = &answers.algorithms {
+        flag("--alg", algorithms.join(","));
+    }
+    if let Some(claim) = &answers.user_claim {
+        flag("--user-claim", claim.clone());
+    }
+    if let Some(storage) = answers.storage {
+        flag("--storage", storage.to_string());
+    }
+    if let Some(resource) = &answers.resource {
+        flag("--resource", resource.clone());
+    }
+    if let Some(user_in_path) = answers.user_in_path {
+        flag("--user-in-path", user_in_path.to_string());
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_has_a_usual_claim_that_is_valid() {
+        for provider in Provider::ALL {
+            let claim = usual_claim(provider);
+            assert!(validate_user_claim(claim).is_ok(), "{provider}: {claim}");
+            assert!(
+                provider.usual_user_claim().starts_with(claim),
+                "{provider}: {claim}"
+            );
+        }
+        assert_eq!(usual_claim(Provider::Auth0), "sub");
+    }
+
+    #[test]
+    fn the_equivalent_command_names_every_answer() {
+        let answers = Answers {
+            name: Some("my-api".into()),
+            provider: Some(Provider::Auth0),
+            algorithms: Some(vec!["RS256".into(), "PS256".into()]),
+            user_claim: Some("https://example.com/uid".into()),
+            storage: Some(Storage::Postgres),
+            resource: Some("blog-posts".into()),
+            user_in_path: Some(false),
+        };
+        assert_eq!(
+            equivalent_command(Path::new("my-api"), "my-api", &answers),
+            "authgate new my-api --provider auth0 --alg RS256,PS256 \
+             --user-claim https://example.com/uid --storage postgres --resource blog-posts \
+             --user-in-path false"
+        );
+        let answers = Answers {
+            name: Some("my-api".into()),
+            user_claim: Some("user id".into()),
+            ..Answers::default()
+        };
+        assert_eq!(
+            equivalent_command(Path::new("My API"), "My API", &answers),
+            "authgate new 'My API' --name my-api --user-claim 'user id'"
         );
     }
 
-    if answers.user_claim.is_none() {
-        let claim: String = Input::with_theme(&theme)
-            .with_prompt("Claim that holds the user id")
-            .default(defaults::USER_CLAIM.to_owned())
-            .validate_with(|claim: &String| validate_user_claim(claim).map(|_| ()))
-            .interact_text()
-            .context("reading the user claim")?;
-        answers.user_claim = Some(claim);
+    #[test]
+    fn the_equivalent_command_parses_to_the_same_answers() {
+        use clap::Parser;
+
+        let answers = Answers {
+            name: Some("api".into()),
+            provider: Some(Provider::SharedSecret),
+            algorithms: Some(vec!["HS256".into(), "HS512".into()]),
+            user_claim: Some("user_id".into()),
+            storage: Some(Storage::Memory),
+            resource: Some("tasks".into()),
+            user_in_path: Some(true),
+        };
+        let line = equivalent_command(Path::new("x/my-api"), "my-api", &answers);
+        let cli = crate::cli::Cli::try_parse_from(line.split(' ')).unwrap();
+        let crate::cli::Command::New(args) = cli.command else {
+            panic!("expected `new`: {line}")
+        };
+        let parsed = args.answers;
+        assert_eq!(parsed.name, answers.name);
+        assert_eq!(parsed.provider, answers.provider);
+        assert_eq!(Some(parsed.algorithms), answers.algorithms);
+        assert_eq!(parsed.user_claim, answers.user_claim);
+        assert_eq!(parsed.storage, answers.storage);
+        assert_eq!(parsed.resource, answers.resource);
+        assert_eq!(parsed.user_in_path, answers.user_in_path);
     }
 
-    if answers.storage.is_none() {
-        let names: Vec<&str> = Storage::ALL.iter().map(|s| s.as_str()).collect();
-        let default = Storage::ALL
-            .iter()
-            .position(|s| *s == defaults::STORAGE)
-            .unwrap_or_default();
-        let chosen = Select::with_theme(&theme)
-            .with_prompt("Storage backend")
-            .items(&names)
-            .default(default)
-            .interact()
-            .context("reading the storage backend")?;
-        answers.storage = Some(Storage::ALL[chosen]);
+    #[test]
+    fn the_summary_lists_every_answer() {
+        console::set_colors_enabled_stderr(false);
+        let answers = Answers {
+            name: Some("my-api".into()),
+            ..Answers::default()
+        }
+        .or_defaults();
+        let text = summary(Path::new("my-api"), "my-api", &answers);
+        for expected in [
+            "  directory      `my-api/`\n",
+            "  name           my-api\n",
+            "  provider       better-auth\n",
+            "  algorithms     EdDSA\n",
+            "  user-id claim  sub\n",
+            "  storage        sqlite\n",
+            "  resource       tasks\n",
+            "  routes         /api/{user_id}/tasks\n",
+            "authgate new my-api --provider better-auth --alg EdDSA --user-claim sub \
+             --storage sqlite --resource tasks --user-in-path true\n",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from:\n{text}"
+            );
+        }
     }
-
-    if answers.resource.is_none() {
-        let resource: String = Input::with_theme(&theme)
-            .with_prompt("Owned resource (a plural noun)")
-            .default(defaults::RESOURCE.to_owned())
-            .validate_with(|resource: &String| validate_resource(resource).map(|_| ()))
-            .interact_text()
-            .context("reading the resource")?;
-        answers.resource = Some(resource);
-    }
-
-    if answers.user_in_path.is_none() {
-        let user_in_path = Confirm::with_theme(&theme)
-            .with_prompt("Put the user id in the path (/api/{user_id}/...)?")
-            .default(defaults::USER_IN_PATH)
-            .interact()
-            .context("reading the route style")?;
-        answers.user_in_path = Some(user_in_path);
-    }
-
-    Ok(answers)
 }

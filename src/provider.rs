@@ -213,7 +213,7 @@ impl Provider {
         }
         let supported = self.algorithms();
         match algorithms.iter().find(|alg| !supported.contains(alg)) {
-            None => Ok(()),
+            None => self.check_verifiable(algorithms),
             Some(alg) => Err(match self {
                 Provider::BetterAuth if alg.is_hmac() => {
                     UsageError::BetterAuthHmac { alg: alg.as_str() }
@@ -226,6 +226,31 @@ impl Provider {
                 },
             }),
         }
+    }
+
+    /// Checks that the generated verifier can verify every algorithm, and that the combination
+    /// is one the provider actually issues.
+    fn check_verifiable(self, algorithms: &[Algorithm]) -> Result<(), UsageError> {
+        if let Some(alg) = algorithms.iter().find(|alg| !alg.is_verifiable()) {
+            let choices: Vec<&str> = self
+                .algorithms()
+                .iter()
+                .filter(|a| a.is_verifiable())
+                .map(|a| a.as_str())
+                .collect();
+            return Err(UsageError::UnverifiableAlgorithm {
+                provider: self.as_str(),
+                alg: alg.as_str(),
+                choices: join_choices(&choices),
+            });
+        }
+        if self == Provider::Auth0
+            && algorithms.contains(&Algorithm::HS256)
+            && let Some(alg) = algorithms.iter().find(|alg| !alg.is_hmac())
+        {
+            return Err(UsageError::Auth0MixedHmac { alg: alg.as_str() });
+        }
+        Ok(())
     }
 
     /// Parses algorithm names (case-insensitive) for this provider, in order, without repeats.
@@ -257,11 +282,7 @@ impl Provider {
     /// "EdDSA, ES256, ES512, RS256 or PS256".
     pub fn algorithm_choices(self) -> String {
         let names: Vec<&str> = self.algorithms().iter().map(|a| a.as_str()).collect();
-        match names.split_last() {
-            Some((last, [])) => (*last).to_owned(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        }
+        join_choices(&names)
     }
 }
 
@@ -311,6 +332,11 @@ impl Algorithm {
     pub fn is_hmac(self) -> bool {
         matches!(self, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
     }
+
+    /// Whether jsonwebtoken, the generated project's JWT library, can verify it.
+    pub fn is_verifiable(self) -> bool {
+        self != Algorithm::ES512
+    }
 }
 
 impl fmt::Display for Algorithm {
@@ -338,6 +364,15 @@ impl FromStr for Algorithm {
 impl Serialize for Algorithm {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+/// "a, b or c".
+fn join_choices(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

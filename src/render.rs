@@ -17,7 +17,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
-use crate::options::Options;
+use crate::options::{Options, Storage};
 
 /// A rendered project: relative path → file text (newlines normalised to `\n`).
 pub type RenderedFiles = BTreeMap<PathBuf, String>;
@@ -46,7 +46,7 @@ pub fn render_with_version(options: &Options, authgate_version: &str) -> Result<
     let mut files = RenderedFiles::new();
     for template in plan(options) {
         let name = template_name(template)?;
-        let output = output_path(template.path())?;
+        let output = render_path(&env, &output_path(template.path())?, &ctx)?;
         let text = env
             .get_template(name)
             .and_then(|t| t.render(&ctx))
@@ -72,11 +72,33 @@ pub fn render_with_version(options: &Options, authgate_version: &str) -> Result<
 
 /// Which templates make up the project for these options.
 ///
-/// Today every template is rendered. Options that select files (the storage backend, the
-/// provider's verifier) filter this list, in this one place, so that a reader can see which
-/// answer produces which file.
-pub fn plan(_options: &Options) -> Vec<&'static File<'static>> {
+/// Options that select files (the storage backend, the provider's key source) filter the list
+/// of templates, in this one place, so that a reader can see which answer produces which file.
+pub fn plan(options: &Options) -> Vec<&'static File<'static>> {
     all_templates()
+        .into_iter()
+        .filter(|file| wanted(file.path(), options))
+        .collect()
+}
+
+/// Whether a template belongs to the project for these options; a template not named here is
+/// always rendered. This is the one list of "which answer produces which file".
+fn wanted(template: &Path, options: &Options) -> bool {
+    let hmac = options.algorithms.iter().any(|a| a.is_hmac());
+    let storage = options.storage;
+    let path = template.to_str().unwrap_or_default();
+    match path {
+        // Keys come from the provider's JWKS, except with an HMAC allowlist (one shared secret).
+        "src/auth/jwks.rs.jinja" => !hmac,
+        // Only the chosen storage backend is generated.
+        "src/store/sqlite.rs.jinja" => storage == Storage::Sqlite,
+        "src/store/postgres.rs.jinja" => storage == Storage::Postgres,
+        "src/store/memory.rs.jinja" => storage == Storage::Memory,
+        // A database server or file: its schema, and a database of its own for every test.
+        "tests/api/database.rs.jinja" | "tests/api/storage.rs.jinja" => storage != Storage::Memory,
+        _ if path.starts_with("migrations/") => storage != Storage::Memory,
+        _ => true,
+    }
 }
 
 /// Every embedded template, sorted by path.
@@ -127,6 +149,30 @@ pub fn output_path(template: &Path) -> Result<PathBuf> {
     Ok(output)
 }
 
+/// Renders the template expressions in an output path, so that a file can be named after an
+/// answer: `src/routes/{{ resource.plural_snake }}.rs` → `src/routes/blog_posts.rs`. The result
+/// must still be a plain relative path.
+fn render_path(env: &Environment<'static>, path: &Path, ctx: &Value) -> Result<PathBuf> {
+    let Some(text) = path.to_str().filter(|text| text.contains("{{")) else {
+        return Ok(path.to_owned());
+    };
+    let rendered = env
+        .render_str(text, ctx)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .with_context(|| format!("rendering the file name `{text}`"))?;
+    let rendered = PathBuf::from(rendered);
+    let plain = rendered
+        .components()
+        .all(|component| matches!(component, Component::Normal(_)));
+    if !plain || rendered.as_os_str().is_empty() {
+        bail!(
+            "the file name `{text}` renders `{}`, which is not a plain relative path",
+            rendered.display()
+        );
+    }
+    Ok(rendered)
+}
+
 /// The minijinja name of a template: its path under `templates/project/`, `/`-separated, so that
 /// templates can `{% include %}` or `{% import %}` each other by that path.
 fn template_name(file: &'static File<'static>) -> Result<&'static str> {
@@ -164,12 +210,17 @@ fn environment() -> Result<Environment<'static>> {
 fn template_context(options: &Options, authgate_version: &str) -> Value {
     let resource = options.resource_names();
     let algorithms: Vec<&str> = options.algorithms.iter().map(|a| a.as_str()).collect();
+    // An HMAC allowlist verifies with one shared secret; every other one with the provider's
+    // published keys (Clerk may also pin one PEM key at run time).
+    let hmac = options.algorithms.iter().any(|a| a.is_hmac());
     context! {
         project_name => options.project_name(),
         crate_name => options.crate_name(),
         authgate_version => authgate_version,
         provider => options.provider.as_str(),
         algorithms => algorithms,
+        hmac => hmac,
+        uses_jwks => !hmac,
         user_claim => options.user_claim.as_str(),
         storage => options.storage.as_str(),
         user_in_path => options.user_in_path,
@@ -201,34 +252,85 @@ mod tests {
         Options::defaults("my-api").unwrap()
     }
 
+    /// The default project, and one of every storage backend and route style.
+    fn options_covering_every_template() -> Vec<Options> {
+        let mut all = vec![default_options()];
+        for storage in Storage::ALL {
+            for user_in_path in [true, false] {
+                let mut options = default_options();
+                options.storage = storage;
+                options.user_in_path = user_in_path;
+                options.resource = "blog-posts".to_owned();
+                all.push(options);
+            }
+        }
+        all
+    }
+
     #[test]
-    fn every_template_renders_strictly_with_the_default_options() {
+    fn every_template_renders_strictly_for_some_answers() {
         let templates = all_templates();
         assert!(
             !templates.is_empty(),
             "templates/project/ holds no template"
         );
-        let files = render(&default_options()).unwrap();
+        let mut planned = std::collections::BTreeSet::new();
+        for options in options_covering_every_template() {
+            let files = render(&options).unwrap();
+            let plan = plan(&options);
+            assert_eq!(
+                files.len(),
+                plan.len() + 1,
+                "one file per planned template + authgate.toml ({options:?})"
+            );
+            for (path, text) in &files {
+                assert!(
+                    !text.contains('\r'),
+                    "`{}` has a carriage return",
+                    path.display()
+                );
+            }
+            planned.extend(plan.iter().map(|template| template.path()));
+        }
         for template in &templates {
-            let output = output_path(template.path()).unwrap();
             assert!(
-                files.contains_key(&output),
-                "`{}` was not rendered",
-                output.display()
+                planned.contains(template.path()),
+                "`{}` is rendered for no answers",
+                template.path().display()
             );
         }
-        assert_eq!(
-            files.len(),
-            templates.len() + 1,
-            "one file per template + authgate.toml"
+    }
+
+    #[test]
+    fn only_the_chosen_storage_backend_is_rendered() {
+        for storage in Storage::ALL {
+            let mut options = default_options();
+            options.storage = storage;
+            let files = render(&options).unwrap();
+            for other in Storage::ALL {
+                let path = PathBuf::from(format!("src/store/{other}.rs"));
+                assert_eq!(
+                    files.contains_key(&path),
+                    other == storage,
+                    "{storage}: {other}"
+                );
+            }
+            let migrations = files.keys().any(|path| path.starts_with("migrations"));
+            assert_eq!(migrations, storage != Storage::Memory, "{storage}");
+        }
+    }
+
+    #[test]
+    fn file_names_follow_the_resource() {
+        let mut options = default_options();
+        options.resource = "blog-posts".to_owned();
+        let files = render(&options).unwrap();
+        assert!(files.contains_key(Path::new("src/routes/blog_posts.rs")));
+        assert!(
+            !files
+                .keys()
+                .any(|path| path.to_string_lossy().contains("task"))
         );
-        for (path, text) in &files {
-            assert!(
-                !text.contains('\r'),
-                "`{}` has a carriage return",
-                path.display()
-            );
-        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use authgate::options::{Answers, NameSource, Options};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -160,50 +161,32 @@ fn algorithms_the_provider_cannot_sign_with_are_refused() {
     );
 }
 
+/// Every value of every answer is generated (the combinations are built and tested by
+/// `tests/generated.rs`; here, the command line accepts each one).
 #[test]
-fn values_of_later_releases_are_not_supported_yet() {
-    let cases: [(&[&str], &str); 9] = [
-        (
-            &["--provider", "auth0"],
-            "--provider auth0 is not supported yet (this release generates better-auth only)",
-        ),
-        (
-            &["--provider", "clerk"],
-            "--provider clerk is not supported yet (this release generates better-auth only)",
-        ),
-        (
-            &["--provider", "oidc"],
-            "--provider oidc is not supported yet (this release generates better-auth only)",
-        ),
-        (
-            &["--provider", "shared-secret"],
-            "--provider shared-secret is not supported yet (this release generates better-auth only)",
-        ),
-        (
-            &["--alg", "EdDSA,ES256"],
-            "--alg ES256 is not supported yet (this release generates EdDSA only)",
-        ),
-        (
-            &["--user-claim", "user_id"],
-            "--user-claim user_id is not supported yet (this release generates sub only)",
-        ),
-        (
-            &["--storage", "postgres"],
-            "--storage postgres is not supported yet (this release generates sqlite only)",
-        ),
-        (
-            &["--resource", "blog-posts"],
-            "--resource blog-posts is not supported yet (this release generates tasks only)",
-        ),
-        (
-            &["--user-in-path", "false"],
-            "--user-in-path false is not supported yet (this release generates --user-in-path true only)",
-        ),
+fn every_value_of_every_answer_is_accepted() {
+    let cases: &[&[&str]] = &[
+        &["--provider", "auth0"],
+        &["--provider", "clerk"],
+        &["--provider", "oidc"],
+        &["--provider", "shared-secret", "--alg", "HS256,HS512"],
+        &["--alg", "EdDSA,ES256"],
+        &["--user-claim", "user_id"],
+        &["--storage", "postgres"],
+        &["--storage", "memory"],
+        &["--resource", "blog-posts"],
+        &["--user-in-path", "false"],
     ];
-    for (flags, message) in cases {
-        let mut args = vec!["new", "my-api", "--yes"];
-        args.extend_from_slice(flags);
-        refused(&args, message);
+    for flags in cases {
+        let dir = TempDir::new().unwrap();
+        authgate(dir.path())
+            .args(["new", "my-api", "--yes", "--dry-run"])
+            .args(*flags)
+            .assert()
+            .success()
+            .stderr("")
+            .stdout(predicate::str::starts_with("would create `my-api/`"));
+        assert!(tree(dir.path()).is_empty(), "{flags:?}");
     }
 }
 
@@ -247,7 +230,17 @@ fn invalid_claims_and_resources_say_what_to_pass() {
         "--resource `blog posts` may hold only ASCII letters, digits, `-` or `_`, starting with \
          a letter; pass --resource blog-posts",
     );
-    // Invalid beats not supported yet.
+    refused(
+        &["new", "my-api", "--yes", "--resource", "routes"],
+        "--resource `routes` cannot be used: `routes` already names a module or type of the \
+         generated project; pass --resource route-items or another noun",
+    );
+    refused(
+        &["new", "my-api", "--yes", "--resource", "types"],
+        "--resource `types` cannot be used: `type` is a Rust keyword or a reserved name; pass \
+         --resource type-items or another noun",
+    );
+    // The claim is checked whatever the provider.
     refused(
         &[
             "new",
@@ -481,31 +474,36 @@ fn config_file_answers_everything() {
 
 #[test]
 fn flags_override_the_config_file() {
-    let auth0 = FULL_CONFIG
-        .replace("\"better-auth\"", "\"auth0\"")
-        .replace("\"eddsa\"", "\"RS256\"");
+    // A file that is refused as it stands: `task` is not a plural, clerk signs with RS256 only.
+    let config = FULL_CONFIG
+        .replace("\"better-auth\"", "\"clerk\"")
+        .replace("resource = \"tasks\"", "resource = \"task\"");
     refused_with(
-        |dir| fs::write(dir.join("answers.toml"), &auth0).unwrap(),
+        |dir| fs::write(dir.join("answers.toml"), &config).unwrap(),
         &["new", "out", "--config", "answers.toml"],
-        "--provider auth0 is not supported yet (this release generates better-auth only)",
+        "clerk signs with RS256 only",
+    );
+    refused_with(
+        |dir| fs::write(dir.join("answers.toml"), &config).unwrap(),
+        &["new", "out", "--config", "answers.toml", "--alg", "RS256"],
+        "--resource `task` must be a plural noun, e.g. `tasks` or `blog-posts`; pass --resource \
+         tasks",
     );
     let dir = TempDir::new().unwrap();
-    fs::write(dir.path().join("answers.toml"), &auth0).unwrap();
+    fs::write(dir.path().join("answers.toml"), &config).unwrap();
     authgate(dir.path())
         .args(["new", "out", "--config", "answers.toml", "--quiet"])
-        .args([
-            "--provider",
-            "better-auth",
-            "--alg",
-            "EdDSA",
-            "--name",
-            "from-flag",
-        ])
+        .args(["--provider", "better-auth", "--alg", "EdDSA"])
+        .args(["--name", "from-flag", "--resource", "tasks"])
         .assert()
-        .success();
+        .success()
+        .stdout("")
+        .stderr("");
     let text = fs::read_to_string(dir.path().join("out/authgate.toml")).unwrap();
-    assert!(text.contains("name = \"from-flag\""), "{text}");
-    assert!(text.contains("provider = \"better-auth\""), "{text}");
+    let recorded =
+        Options::from_answers(Answers::from_toml(&text).unwrap(), NameSource::AnswersFile).unwrap();
+    // The flags won; the answers without a flag came from the file.
+    assert_eq!(recorded, Options::defaults("from-flag").unwrap(), "{text}");
 }
 
 #[test]
@@ -568,7 +566,7 @@ fn providers_lists_algorithms_claims_and_environment() {
     let stdout = String::from_utf8(output).unwrap();
     for expected in [
         "better-auth: ",
-        "  algorithms:  EdDSA (default), ES256, ES512, RS256, PS256\n",
+        "  algorithms:  EdDSA (default), ES256, ES512 (cannot be verified), RS256, PS256\n",
         "BETTER_AUTH_URL",
         "auth0: ",
         "  algorithms:  RS256 (default), PS256, HS256\n",
@@ -593,17 +591,46 @@ fn providers_lists_algorithms_claims_and_environment() {
 }
 
 #[test]
-fn completions_are_printed() {
+fn completions_are_printed_for_each_shell() {
     let dir = TempDir::new().unwrap();
-    for shell in ["bash", "zsh", "fish"] {
+    for (shell, marker) in [
+        ("bash", "complete -F _authgate"),
+        ("zsh", "#compdef authgate"),
+        ("fish", "complete -c authgate"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
         authgate(dir.path())
             .args(["completions", shell])
             .assert()
             .success()
-            .stdout(predicate::str::contains("authgate"))
-            .stdout(predicate::str::contains("provider"));
+            .stderr("")
+            .stdout(predicate::str::contains(marker))
+            .stdout(predicate::str::contains("provider"))
+            .stdout(predicate::str::contains("user-claim"));
     }
     assert!(tree(dir.path()).is_empty());
+}
+
+/// Without a terminal there is no colour, even when NO_COLOR is not set.
+#[test]
+fn no_colour_when_not_on_a_terminal() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("taken"), "").unwrap();
+    let mut cmd = authgate(dir.path());
+    cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .args(["new", "taken", "--yes"])
+        .assert()
+        .code(2)
+        .stderr("error: `taken` already exists and is not a directory; choose a new directory\n");
+    authgate(dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .args(["new", "my-api", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("created `my-api/` with "))
+        .stdout(predicate::str::contains("\x1b[").not());
 }
 
 #[test]

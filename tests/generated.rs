@@ -19,7 +19,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use authgate::options::Options;
+use authgate::options::{Answers, NameSource, Options, Storage};
 use serde_json::{Value, json};
 use support::better_auth::BetterAuthServer;
 use support::jwt::{base64url_encode, decode_unverified};
@@ -60,6 +60,53 @@ impl Scenario {
             "default",
             Options::defaults("my-api").expect("the default options are valid"),
         )
+    }
+
+    /// The default answers changed by `change`, for a project named after the scenario: every
+    /// scenario builds into one target directory, so each needs a binary of its own name
+    /// (`target/generated/debug/<name>`) that another scenario's build cannot replace while its
+    /// tests run it.
+    fn with(name: &'static str, change: impl FnOnce(&mut Answers)) -> Scenario {
+        let mut answers = Answers {
+            name: Some(format!("api-{name}")),
+            ..Answers::default()
+        };
+        change(&mut answers);
+        let options = Options::from_answers(answers.or_defaults(), NameSource::Flag)
+            .unwrap_or_else(|e| panic!("the answers of scenario `{name}` are refused: {e}"));
+        Scenario::new(name, options)
+    }
+
+    /// PostgreSQL, with the default provider.
+    fn postgres() -> Scenario {
+        Scenario::with("postgres", |answers| {
+            answers.storage = Some(Storage::Postgres);
+        })
+    }
+
+    /// PostgreSQL and a resource of two words. The issue pairs this scenario with Auth0: set
+    /// `answers.provider = Some(Provider::Auth0)` here once Auth0 is generated.
+    fn postgres_blog_posts() -> Scenario {
+        Scenario::with("postgres-blog-posts", |answers| {
+            answers.storage = Some(Storage::Postgres);
+            answers.resource = Some("blog-posts".to_owned());
+        })
+    }
+
+    /// In memory, with routes scoped by the token alone.
+    fn memory_token_scoped() -> Scenario {
+        Scenario::with("memory-token-scoped", |answers| {
+            answers.storage = Some(Storage::Memory);
+            answers.user_in_path = Some(false);
+        })
+    }
+
+    /// SQLite, a resource of two words, and routes scoped by the token alone.
+    fn sqlite_blog_posts_token_scoped() -> Scenario {
+        Scenario::with("sqlite-blog-posts-token-scoped", |answers| {
+            answers.resource = Some("blog-posts".to_owned());
+            answers.user_in_path = Some(false);
+        })
     }
 }
 
@@ -321,9 +368,10 @@ fn integration_test_results(output: &str) -> Vec<(String, u64)> {
 // ---------------------------------------------------------------------------------------------
 // The generated project checks itself
 
-#[test]
-fn default_project_is_formatted_and_passes_clippy_and_its_own_tests() {
-    let project = generate(&Scenario::default_project());
+/// `cargo fmt --check`, `cargo clippy -D warnings` and `cargo test` pass in the generated
+/// project, whose integration tests are at least [`MIN_GENERATED_TESTS`].
+fn check_formatted_clippy_clean_and_tested(scenario: &Scenario) {
+    let project = generate(scenario);
     project.cargo(&["fmt", "--check"]);
     project.cargo(&["clippy", "--all-targets", "--", "-D", "warnings"]);
     let output = project.cargo(&["test"]);
@@ -336,6 +384,33 @@ fn default_project_is_formatted_and_passes_clippy_and_its_own_tests() {
          least {MIN_GENERATED_TESTS} are expected. The last lines of `cargo test`:\n{}",
         tail(&output, 60)
     );
+}
+
+#[test]
+fn default_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::default_project());
+}
+
+/// Its tests run against a real PostgreSQL server: `TEST_DATABASE_URL` when set, else a
+/// throwaway cluster that they start from the machine's PostgreSQL binaries.
+#[test]
+fn postgres_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::postgres());
+}
+
+#[test]
+fn postgres_blog_posts_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::postgres_blog_posts());
+}
+
+#[test]
+fn memory_token_scoped_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::memory_token_scoped());
+}
+
+#[test]
+fn sqlite_blog_posts_token_scoped_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::sqlite_blog_posts_token_scoped());
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Snapshots of the rendered default project: every file, in one snapshot, so a template change
-//! shows up as one reviewable diff.
+//! Snapshots of the rendered default project (every file, in one snapshot, so a template change
+//! shows up as one reviewable diff) and of the command line's `--help` and `--version`.
 //!
 //! Accept an intended change with `INSTA_UPDATE=always cargo test --test snapshots` (or
 //! `cargo insta review`). With `CI=true` (or `INSTA_UPDATE=no`) a mismatch fails and nothing is
@@ -30,4 +30,52 @@ fn default_project() {
     let options = Options::defaults("my-api").unwrap();
     let files = render_with_version(&options, SNAPSHOT_VERSION).unwrap();
     insta::assert_snapshot!("default_project", concatenate(&files));
+}
+
+/// What `authgate ARGS` prints on stdout (without a terminal: no colour), which must succeed.
+/// The version is replaced by `[VERSION]`, so that a release does not change the snapshots.
+fn authgate_output(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_authgate"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "`authgate {}` failed",
+        args.join(" ")
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "`authgate {}` wrote to stderr",
+        args.join(" ")
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout.replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+#[test]
+fn help() {
+    insta::assert_snapshot!("help", authgate_output(&["--help"]));
+    insta::assert_snapshot!("help_short", authgate_output(&["-h"]));
+    insta::assert_snapshot!("new_help", authgate_output(&["new", "--help"]));
+    insta::assert_snapshot!("new_help_short", authgate_output(&["new", "-h"]));
+    insta::assert_snapshot!(
+        "completions_help",
+        authgate_output(&["completions", "--help"])
+    );
+}
+
+#[test]
+fn version() {
+    insta::assert_snapshot!("version", authgate_output(&["--version"]));
+    insta::assert_snapshot!("new_version", authgate_output(&["new", "--version"]));
+    let real = std::process::Command::new(env!("CARGO_BIN_EXE_authgate"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(real.stdout).unwrap(),
+        format!("authgate {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -5,4 +5,5 @@
 
 pub mod better_auth;
 pub mod jwt;
+pub mod oidc;
 pub mod process;

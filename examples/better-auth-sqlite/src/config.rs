@@ -27,12 +27,23 @@ pub struct Config {
     pub app_env: AppEnv,
     pub host: IpAddr,
     pub port: u16,
-    /// May hold credentials (for a server database), so it is never logged.
-    pub database_url: SecretString,
+    pub database: DatabaseSettings,
     pub cors_allowed_origins: Vec<HeaderValue>,
     /// `None` turns rate limiting off (`RATE_LIMIT_PER_SECOND=0`).
     pub rate_limit: Option<RateLimit>,
     pub auth: AuthSettings,
+}
+
+/// Where the data lives, and how the connection pool behaves.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// May hold credentials, so it is never logged.
+    pub url: SecretString,
+    /// The most connections the pool opens (`DATABASE_MAX_CONNECTIONS`).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it is answered with 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
+    pub acquire_timeout: Duration,
 }
 
 /// Per-client request rate: `per_second` sustained, `burst` at once.
@@ -127,13 +138,7 @@ impl Config {
             }
         };
 
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned());
-        if !database_url.starts_with("sqlite:") {
-            errors.push(SettingError::new(
-                "DATABASE_URL",
-                "must be a sqlite URL, e.g. sqlite://data/app.db",
-            ));
-        }
+        let database = database_settings(&mut errors, &var);
 
         let mut cors_allowed_origins = Vec::new();
         for origin in var("CORS_ALLOWED_ORIGINS")
@@ -181,13 +186,58 @@ impl Config {
                 app_env,
                 host,
                 port,
-                database_url: SecretString::from(database_url),
+                database,
                 cors_allowed_origins,
                 rate_limit,
                 auth,
             }),
             _ => Err(ConfigError(errors)),
         }
+    }
+}
+
+fn database_settings(
+    errors: &mut Vec<SettingError>,
+    var: &impl Fn(&str) -> Option<String>,
+) -> DatabaseSettings {
+    let url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned());
+    if !url.starts_with("sqlite:") {
+        errors.push(SettingError::new(
+            "DATABASE_URL",
+            "must be a sqlite URL, e.g. sqlite://data/app.db",
+        ));
+    }
+    let default_max_connections = 8;
+    let max_connections = parse_or(
+        errors,
+        "DATABASE_MAX_CONNECTIONS",
+        var("DATABASE_MAX_CONNECTIONS"),
+        default_max_connections,
+        "a whole number of connections, at least 1",
+    );
+    if max_connections == 0 {
+        errors.push(SettingError::new(
+            "DATABASE_MAX_CONNECTIONS",
+            "must be at least 1",
+        ));
+    }
+    let acquire_timeout_secs: u64 = parse_or(
+        errors,
+        "DATABASE_ACQUIRE_TIMEOUT_SECS",
+        var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
+        5,
+        "a whole number of seconds, at least 1",
+    );
+    if acquire_timeout_secs == 0 {
+        errors.push(SettingError::new(
+            "DATABASE_ACQUIRE_TIMEOUT_SECS",
+            "must be at least 1",
+        ));
+    }
+    DatabaseSettings {
+        url: SecretString::from(url),
+        max_connections: max_connections.max(1),
+        acquire_timeout: Duration::from_secs(acquire_timeout_secs.max(1)),
     }
 }
 
@@ -216,9 +266,20 @@ mod tests {
 
     use super::*;
 
+    /// A valid configuration of the identity provider, and one bad value of it.
+    const PROVIDER: &[(&str, &str)] = &[("BETTER_AUTH_URL", "https://auth.example.com")];
+    const BAD_PROVIDER: (&str, &str) = ("BETTER_AUTH_URL", "http://auth.example.com");
+
+    /// The database settings that have no default: none.
+    const DATABASE: &[(&str, &str)] = &[];
+
+    /// The configuration from the provider's and the database's settings plus `vars` (which
+    /// win).
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<_, _> = vars
+        let vars: HashMap<_, _> = PROVIDER
             .iter()
+            .chain(DATABASE)
+            .chain(vars)
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
@@ -226,7 +287,7 @@ mod tests {
 
     #[test]
     fn defaults_need_only_the_provider() {
-        let config = config(&[("BETTER_AUTH_URL", "https://auth.example.com")]).unwrap();
+        let config = config(&[]).unwrap();
         assert_eq!(config.app_env, AppEnv::Development);
         assert_eq!(
             (config.host.to_string(), config.port),
@@ -236,12 +297,40 @@ mod tests {
     }
 
     #[test]
-    fn zero_rate_turns_the_limit_off() {
-        let config = config(&[
-            ("BETTER_AUTH_URL", "https://auth.example.com"),
-            ("RATE_LIMIT_PER_SECOND", "0"),
+    fn database_pool_settings() {
+        let defaults = config(&[]).unwrap().database;
+        assert_eq!(defaults.max_connections, 8);
+        assert_eq!(defaults.acquire_timeout, Duration::from_secs(5));
+        let set = config(&[
+            ("DATABASE_MAX_CONNECTIONS", "3"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
         ])
-        .unwrap();
+        .unwrap()
+        .database;
+        assert_eq!(
+            (set.max_connections, set.acquire_timeout),
+            (3, Duration::from_secs(2))
+        );
+        let error = config(&[
+            ("DATABASE_URL", "postgres://localhost/app"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
+        ])
+        .unwrap_err();
+        let variables: Vec<_> = error.0.iter().map(|e| e.variable).collect();
+        assert_eq!(
+            variables,
+            [
+                "DATABASE_URL",
+                "DATABASE_MAX_CONNECTIONS",
+                "DATABASE_ACQUIRE_TIMEOUT_SECS"
+            ]
+        );
+    }
+
+    #[test]
+    fn zero_rate_turns_the_limit_off() {
+        let config = config(&[("RATE_LIMIT_PER_SECOND", "0")]).unwrap();
         assert!(config.rate_limit.is_none());
     }
 
@@ -252,7 +341,7 @@ mod tests {
             ("PORT", "eighty"),
             ("RATE_LIMIT_BURST", "-1"),
             ("CORS_ALLOWED_ORIGINS", "*"),
-            ("BETTER_AUTH_URL", "http://auth.example.com"),
+            BAD_PROVIDER,
         ])
         .unwrap_err();
         let variables: Vec<_> = error.0.iter().map(|e| e.variable).collect();
@@ -262,7 +351,7 @@ mod tests {
                 "PORT",
                 "RATE_LIMIT_BURST",
                 "CORS_ALLOWED_ORIGINS",
-                "BETTER_AUTH_URL"
+                BAD_PROVIDER.0
             ]
         );
     }

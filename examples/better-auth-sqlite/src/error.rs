@@ -3,11 +3,12 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::auth::AuthError;
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -21,12 +22,15 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("the request body is larger than the limit")]
     PayloadTooLarge,
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    /// The cause is logged, never sent.
     #[error("the service is not available right now; retry later")]
-    Unavailable,
+    Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -39,11 +43,12 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -54,16 +59,22 @@ impl IntoResponse for ApiError {
         if let Self::Auth(error) = self {
             return error.into_response();
         }
-        if let Self::Internal(error) = &self {
-            // The request id is on the enclosing span (see `lib.rs`).
-            tracing::error!(error = format!("{error:#}"), "request failed");
+        // The request id is on the enclosing span (see `lib.rs`).
+        match &self {
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed");
+            }
+            Self::Unavailable(error) => {
+                tracing::warn!(error = format!("{error:#}"), "answered 503");
+            }
+            _ => {}
         }
         let (status, code) = self.status_and_code();
-        (
-            status,
-            Json(json!({ "error": code, "message": self.to_string() })),
-        )
-            .into_response()
+        let body = Json(json!({ "error": code, "message": self.to_string() }));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            return (status, [(header::RETRY_AFTER, "1")], body).into_response();
+        }
+        (status, body).into_response()
     }
 }
 
@@ -95,11 +106,18 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(error: sqlx::Error) -> Self {
+impl From<StoreError> for ApiError {
+    /// Constraint violations are the client's to fix (409, 422); the database being down or
+    /// overloaded is worth a retry (503); anything else is a bug (500). The database's own
+    /// message is logged, never sent: it can name tables and values.
+    fn from(error: StoreError) -> Self {
         match error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => Self::Unavailable,
-            other => Self::Internal(anyhow::Error::new(other).context("database query")),
+            StoreError::Conflict(_) => Self::Conflict(error.to_string()),
+            StoreError::Constraint(_) => Self::Unprocessable(error.to_string()),
+            StoreError::Unavailable(_) => {
+                Self::Unavailable(anyhow::Error::new(error).context("storage"))
+            }
+            StoreError::Other(_) => Self::Internal(anyhow::Error::new(error).context("storage")),
         }
     }
 }

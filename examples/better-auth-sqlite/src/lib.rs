@@ -52,18 +52,19 @@ impl FromRef<AppState> for Arc<Verifier> {
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    jwks_refresh: tokio::task::JoinHandle<()>,
+    /// Loads and refreshes the signing keys, when they come from the network.
+    key_refresh: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
     /// Opens the database, starts loading the signing keys and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = Store::connect(&config.database_url).await?;
+        let store = Store::connect(&config.database).await?;
         let verifier = Arc::new(
             Verifier::new(config.auth.clone())
                 .context("cannot build the HTTP client that fetches the JWKS")?,
         );
-        let jwks_refresh = verifier.jwks().clone().start();
+        let key_refresh = verifier.start();
         let router = router(AppState { store, verifier }, &config)?;
         let listener = TcpListener::bind((config.host, config.port))
             .await
@@ -71,7 +72,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
-            jwks_refresh,
+            key_refresh,
         })
     }
 
@@ -90,7 +91,9 @@ impl Application {
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await;
-        self.jwks_refresh.abort();
+        if let Some(task) = self.key_refresh {
+            task.abort();
+        }
         result
     }
 }

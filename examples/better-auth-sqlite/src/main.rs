@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use my_api::Application;
-use my_api::config::{AppEnv, Config};
+use my_api::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -11,6 +11,9 @@ async fn main() -> ExitCode {
         eprintln!("error: cannot read .env: {error}");
         return ExitCode::FAILURE;
     }
+    // Logging first, so that warnings about the configuration are seen; JSON in production.
+    let production = std::env::var("APP_ENV").is_ok_and(|env| env.trim() == "production");
+    my_api::telemetry::init(production);
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -18,7 +21,6 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    my_api::telemetry::init(config.app_env == AppEnv::Production);
 
     let app = match Application::build(config).await {
         Ok(app) => app,

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::settings::{ALGORITHMS, JwksSettings};
+use super::verifier::VerifyingKey;
 
 /// A JWKS larger than this is refused rather than buffered.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
@@ -28,13 +29,6 @@ pub enum JwksError {
     Json(#[from] serde_json::Error),
     #[error("the JWKS holds no key usable with {ALGORITHMS:?}")]
     NoUsableKey,
-}
-
-/// A verification key and the algorithms it may be used with: those of the allowlist that fit
-/// its type and curve, narrowed to its own `alg` when it declares one.
-pub struct VerifyingKey {
-    pub(super) key: DecodingKey,
-    pub(super) algorithms: Vec<Algorithm>,
 }
 
 #[derive(Deserialize)]
@@ -91,14 +85,14 @@ impl JwksCache {
         tokio::spawn(async move {
             let mut backoff = std::time::Duration::from_millis(250);
             while let Err(error) = self.refresh().await {
-                tracing::warn!(%error, url = %self.url, retry_in = ?backoff, "JWKS not loaded yet");
+                tracing::warn!(%error, retry_in = ?backoff, "JWKS not loaded yet");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(self.settings.max_retry_backoff);
             }
             loop {
                 tokio::time::sleep(self.settings.refresh_interval).await;
                 if let Err(error) = self.refresh().await {
-                    tracing::warn!(%error, url = %self.url, "JWKS refresh failed; keeping the last good keys");
+                    tracing::warn!(%error, "JWKS refresh failed; keeping the last good keys");
                 }
             }
         })
@@ -117,7 +111,7 @@ impl JwksCache {
         {
             *last = Some(Instant::now());
             if let Err(error) = self.refresh().await {
-                tracing::warn!(%error, url = %self.url, "JWKS refresh for an unknown kid failed");
+                tracing::warn!(%error, "JWKS refresh for an unknown kid failed");
             }
         }
         drop(last);
@@ -135,13 +129,29 @@ impl JwksCache {
     /// Fetches the key set and replaces the cached one. On any failure, including a set with
     /// no usable key, the previous keys stay in place.
     pub async fn refresh(&self) -> Result<usize, JwksError> {
+        let url = self.url.clone();
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let mut response = self
-            .client
-            .get(self.url.clone())
-            .send()
-            .await?
-            .error_for_status()?;
+        let document: KeySetDocument = serde_json::from_slice(&self.get(url).await?)?;
+        let keys = usable_keys(document.keys);
+        if keys.is_empty() {
+            return Err(JwksError::NoUsableKey);
+        }
+        let count = keys.len();
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.loaded.store(true, Ordering::Release);
+        tracing::debug!(keys = count, "JWKS loaded");
+        Ok(count)
+    }
+}
+
+impl JwksCache {
+    /// GET `url`, refusing redirects, error statuses and bodies over `MAX_JWKS_BYTES`.
+    async fn get(&self, url: Url) -> Result<Vec<u8>, JwksError> {
+        let mut response = self.client.get(url).send().await?.error_for_status()?;
         if response
             .content_length()
             .is_some_and(|length| length > MAX_JWKS_BYTES as u64)
@@ -155,20 +165,7 @@ impl JwksCache {
             }
             body.extend_from_slice(&chunk);
         }
-        let document: KeySetDocument = serde_json::from_slice(&body)?;
-        let keys = usable_keys(document.keys);
-        if keys.is_empty() {
-            return Err(JwksError::NoUsableKey);
-        }
-        let count = keys.len();
-        *self
-            .keys
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.loaded.store(true, Ordering::Release);
-        tracing::debug!(keys = count, url = %self.url, "JWKS loaded");
-        Ok(count)
+        Ok(body)
     }
 }
 

@@ -1,14 +1,14 @@
-//! Bearer-token authentication for Better Auth JWTs (the `jwt` plugin), verified against the
-//! server's JWKS.
+//! Bearer-token authentication for Better Auth JWTs (the `jwt` plugin), verified against the server's JWKS.
 //!
 //! This module is self-contained so that `authgate auth` can regenerate it: it reads its own
-//! settings from the environment ([`AuthSettings`]), owns the key cache ([`JwksCache`]) and the
-//! verifier ([`Verifier`]), and maps every failure to an RFC 6750 response ([`AuthError`]).
+//! settings from the environment ([`AuthSettings`]), verifies tokens ([`Verifier`],
+//! with the key cache [`JwksCache`]), and maps every failure to an RFC 6750
+//! response ([`AuthError`]).
 //!
 //! Wiring it into a router takes three lines:
 //! ```text
-//! let verifier = Arc::new(auth::Verifier::new(auth::AuthSettings::from_env()?)?);
-//! verifier.jwks().clone().start();                  // initial load + background refresh
+//! let verifier = Arc::new(auth::Verifier::new(auth::AuthSettings::from_env(production)?)?);
+//! verifier.start();                                 // loads the keys, keeps them fresh
 //! async fn handler(user: auth::AuthUser) { /* user.user_id */ }
 //! ```
 

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
 use reqwest::Url;
-use url_rules::require_secure_url;
+
+pub(super) use url_rules::require_secure_url;
 
 /// The algorithms a token may be signed with. Fixed at generation time: the token's own header
 /// never widens this list.
@@ -153,8 +154,8 @@ mod url_rules {
     use super::SettingError;
 
     /// Parses an absolute URL that the server will trust for keys: `https://`, or `http://` on
-    /// a loopback host (a Better Auth server on the same machine, or a test).
-    pub(super) fn require_secure_url(
+    /// a loopback host (a provider on the same machine, or a test).
+    pub fn require_secure_url(
         variable: &'static str,
         raw: &str,
         production: bool,
@@ -206,6 +207,10 @@ mod tests {
         AuthSettings::from_lookup(|name| vars.get(name).cloned(), true)
     }
 
+    fn variables(errors: &[SettingError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.variable).collect()
+    }
+
     #[test]
     fn issuer_audience_and_jwks_derive_from_the_origin() {
         let s = settings(&[("BETTER_AUTH_URL", "https://auth.example.com/some/path/")]).unwrap();
@@ -241,14 +246,11 @@ mod tests {
             ("JWKS_URL", "ftp://keys.example.com"),
         ])
         .unwrap_err();
-        let variables: Vec<_> = errors.iter().map(|e| e.variable).collect();
-        assert_eq!(variables, ["BETTER_AUTH_URL", "JWKS_URL"]);
+        assert_eq!(variables(&errors), ["BETTER_AUTH_URL", "JWKS_URL"]);
     }
 
     #[test]
     fn missing_url_is_reported() {
-        let errors = settings(&[]).unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].variable, "BETTER_AUTH_URL");
+        assert_eq!(variables(&settings(&[]).unwrap_err()), ["BETTER_AUTH_URL"]);
     }
 }

@@ -1,8 +1,8 @@
-//! Token verification: algorithm allowlist, key by `kid`, signature, then claims.
+//! Token verification: algorithm allowlist, key, signature, then claims.
 
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
 use serde::Deserialize;
 
 use super::error::AuthError;
@@ -15,28 +15,36 @@ const MAX_KID_BYTES: usize = 256;
 /// User ids longer than this are refused.
 const MAX_USER_ID_BYTES: usize = 256;
 
+/// A verification key and the algorithms it may be used with.
+pub struct VerifyingKey {
+    pub(super) key: DecodingKey,
+    pub(super) algorithms: Vec<Algorithm>,
+}
+
 /// The claims this API relies on. Types are strict: `iss: 123`, `aud: {}` or a string `iat`
 /// fail here even where the JWT library would treat them as absent.
 #[derive(Deserialize)]
 struct Claims {
     #[serde(rename = "sub")]
     user_id: String,
-    #[serde(rename = "iss")]
-    _issuer: String,
-    #[serde(rename = "aud")]
-    _audience: Audience,
+    #[serde(rename = "iss", default)]
+    _issuer: Option<String>,
+    #[serde(rename = "aud", default)]
+    _audience: Option<Audience>,
     #[serde(rename = "exp")]
     _expires_at: f64,
     #[serde(rename = "iat", default)]
     issued_at: Option<f64>,
 }
 
-/// `aud` is a string or an array of strings (RFC 7519 §4.1.3); the library checks membership.
+/// `aud` is a string or an array of strings (RFC 7519 §4.1.3); only its shape is checked here,
+/// membership is the library's job.
 #[derive(Deserialize)]
 #[serde(untagged)]
+#[allow(dead_code)]
 enum Audience {
-    One(#[allow(dead_code)] String),
-    Many(#[allow(dead_code)] Vec<String>),
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Verifies bearer tokens against the provider's keys and this API's rules.
@@ -50,6 +58,7 @@ pub struct Verifier {
 impl Verifier {
     pub fn new(settings: AuthSettings) -> Result<Self, reqwest::Error> {
         let leeway_secs = settings.leeway.as_secs();
+        let required = ["exp", "iss", "aud", USER_ID_CLAIM];
         let validations = ALGORITHMS
             .iter()
             .map(|&alg| {
@@ -57,8 +66,7 @@ impl Verifier {
                 validation.leeway = leeway_secs;
                 validation.validate_exp = true;
                 validation.validate_nbf = true;
-                validation.validate_aud = true;
-                validation.set_required_spec_claims(&["exp", "iss", "aud", USER_ID_CLAIM]);
+                validation.set_required_spec_claims(&required);
                 validation.set_issuer(&[&settings.issuer]);
                 validation.set_audience(&[&settings.audience]);
                 (alg, validation)
@@ -74,6 +82,17 @@ impl Verifier {
 
     pub fn jwks(&self) -> &Arc<JwksCache> {
         &self.jwks
+    }
+
+    /// True once the keys needed to verify tokens are at hand.
+    pub fn is_ready(&self) -> bool {
+        self.jwks.is_loaded()
+    }
+
+    /// Starts loading and refreshing the keys in the background (a no-op when the key is
+    /// fixed). Call once at start; `is_ready` turns true once keys are loaded.
+    pub fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
+        Some(self.jwks.clone().start())
     }
 
     /// Verifies `token`; any doubt is `AuthError::InvalidToken`. The reason is logged at
@@ -94,20 +113,15 @@ impl Verifier {
             .find(|(alg, _)| *alg == header.alg)
             .map(|(_, validation)| validation)
             .ok_or("algorithm not allowed")?;
-        let kid = header.kid.as_deref().ok_or("no kid")?;
-        if kid.is_empty() || kid.len() > MAX_KID_BYTES {
-            return Err("unusable kid");
-        }
-        let key = self.jwks.key(kid).await.ok_or("unknown kid")?;
+        let key = self.key(&header).await?;
         if !key.algorithms.contains(&header.alg) {
             return Err("algorithm not allowed for this key");
         }
         let claims = decode::<Claims>(token, &key.key, validation)
             .map_err(|_| "signature or claims invalid")?
             .claims;
-        if claims.issued_at.is_some_and(|iat| {
-            iat > (jsonwebtoken::get_current_timestamp() + self.leeway_secs) as f64
-        }) {
+        let latest_issue = (jsonwebtoken::get_current_timestamp() + self.leeway_secs) as f64;
+        if claims.issued_at.is_some_and(|iat| iat > latest_issue) {
             return Err("issued in the future");
         }
         if claims.user_id.is_empty() || claims.user_id.len() > MAX_USER_ID_BYTES {
@@ -116,5 +130,14 @@ impl Verifier {
         Ok(AuthUser {
             user_id: claims.user_id,
         })
+    }
+
+    /// The key to verify this token with.
+    async fn key(&self, header: &Header) -> Result<Arc<VerifyingKey>, &'static str> {
+        let kid = header.kid.as_deref().ok_or("no kid")?;
+        if kid.is_empty() || kid.len() > MAX_KID_BYTES {
+            return Err("unusable kid");
+        }
+        self.jwks.key(kid).await.ok_or("unknown kid")
     }
 }

@@ -24,7 +24,7 @@ pub async fn health() -> Json<Value> {
     (status = 503, description = "Keys not loaded yet, or the database is unreachable"),
 ))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let keys = state.verifier.jwks().is_loaded();
+    let keys = state.verifier.is_ready();
     let database = state.store.ping().await.is_ok();
     let status = if keys && database {
         StatusCode::OK

@@ -3,6 +3,8 @@
 mod extract;
 mod health;
 mod openapi;
+
+/// The owned resource: `tasks`.
 mod tasks;
 
 use axum::Router;

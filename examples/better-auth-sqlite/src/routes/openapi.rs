@@ -6,8 +6,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_scalar::{Scalar, Servable};
 
-use super::{health, tasks};
+use super::health;
 use crate::AppState;
+
+use super::tasks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,12 +17,12 @@ use crate::AppState;
     paths(
         health::health,
         health::ready,
-        tasks::list_tasks,
-        tasks::create_task,
-        tasks::get_task,
-        tasks::replace_task,
-        tasks::update_task,
-        tasks::delete_task,
+        tasks::list,
+        tasks::create,
+        tasks::read,
+        tasks::replace,
+        tasks::update,
+        tasks::delete,
     ),
     modifiers(&BearerAuth),
 )]

@@ -19,20 +19,19 @@ const DESCRIPTION_MAX_CHARS: usize = 2000;
 const DEFAULT_PAGE_SIZE: u32 = 20;
 const MAX_PAGE_SIZE: u32 = 100;
 
+/// Where the caller's tasks are listed and created.
+const COLLECTION: &str = "/api/{user_id}/tasks";
+/// Where one of them is read, replaced, changed and deleted.
+const ITEM: &str = "/api/{user_id}/tasks/{id}";
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/{user_id}/tasks", get(list_tasks).post(create_task))
-        .route(
-            "/api/{user_id}/tasks/{id}",
-            get(get_task)
-                .put(replace_task)
-                .patch(update_task)
-                .delete(delete_task),
-        )
+        .route(COLLECTION, get(list).post(create))
+        .route(ITEM, get(read).put(replace).patch(update).delete(delete))
 }
 
 #[derive(Deserialize)]
-pub struct TaskId {
+pub struct ItemId {
     id: Uuid,
 }
 
@@ -109,7 +108,7 @@ fn check_description(description: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// List the caller's tasks, oldest first.
-#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/{user_id}/tasks", operation_id = "list_tasks", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Must be the token's user"), ListParams),
     responses(
         (status = 200, body = TaskPage),
@@ -117,8 +116,9 @@ fn check_description(description: Option<&str>) -> Result<(), ApiError> {
         (status = 401, description = "Missing or invalid token"),
         (status = 403, description = "The path names another user"),
         (status = 429, description = "Rate limit exceeded"),
+        (status = 503, description = "The database is unavailable; retry later"),
     ))]
-pub async fn list_tasks(
+pub async fn list(
     State(state): State<AppState>,
     Owner(owner): Owner,
     Query(params): Query<ListParams>,
@@ -135,30 +135,32 @@ pub async fn list_tasks(
     };
     let page = state.store.list(&owner, after, limit).await?;
     Ok(axum::Json(TaskPage {
-        items: page.tasks,
+        items: page.items,
         next_cursor: page.next.map(|seq| seq.to_string()),
     }))
 }
 
 /// Create a task owned by the caller.
-#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/{user_id}/tasks", operation_id = "create_task", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Must be the token's user")),
     request_body = NewTask,
     responses(
         (status = 201, body = Task, headers(("location" = String, description = "URL of the new task"))),
         (status = 401, description = "Missing or invalid token"),
         (status = 403, description = "The path names another user"),
+        (status = 409, description = "Conflicts with an existing task"),
         (status = 413, description = "Body too large"),
         (status = 422, description = "Invalid or unknown field"),
+        (status = 503, description = "The database is unavailable; retry later"),
     ))]
-pub async fn create_task(
+pub async fn create(
     State(state): State<AppState>,
     Owner(owner): Owner,
     Json(new): Json<NewTask>,
 ) -> Result<impl IntoResponse, ApiError> {
     check_title(&new.title)?;
     check_description(new.description.as_deref())?;
-    let task = state
+    let item = state
         .store
         .create(
             &owner,
@@ -167,38 +169,39 @@ pub async fn create_task(
             new.completed,
         )
         .await?;
-    let location = format!("/api/{owner}/tasks/{}", task.id);
+    let location = format!("/api/{owner}/tasks/{}", item.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        axum::Json(task),
+        axum::Json(item),
     ))
 }
 
 /// One of the caller's tasks.
-#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", operation_id = "get_task", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
     responses(
         (status = 200, body = Task),
         (status = 401, description = "Missing or invalid token"),
         (status = 403, description = "The path names another user"),
         (status = 404, description = "No such task of the caller"),
+        (status = 503, description = "The database is unavailable; retry later"),
     ))]
-pub async fn get_task(
+pub async fn read(
     State(state): State<AppState>,
     Owner(owner): Owner,
-    ItemPath(TaskId { id }): ItemPath<TaskId>,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
 ) -> Result<axum::Json<Task>, ApiError> {
-    let task = state
+    let item = state
         .store
         .get(&owner, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(task))
+    Ok(axum::Json(item))
 }
 
 /// Replace one of the caller's tasks.
-#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", operation_id = "replace_task", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
     request_body = ReplaceTask,
     responses(
@@ -207,30 +210,31 @@ pub async fn get_task(
         (status = 403, description = "The path names another user"),
         (status = 404, description = "No such task of the caller"),
         (status = 422, description = "Invalid or unknown field"),
+        (status = 503, description = "The database is unavailable; retry later"),
     ))]
-pub async fn replace_task(
+pub async fn replace(
     State(state): State<AppState>,
     Owner(owner): Owner,
-    ItemPath(TaskId { id }): ItemPath<TaskId>,
-    Json(task): Json<ReplaceTask>,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
+    Json(replacement): Json<ReplaceTask>,
 ) -> Result<axum::Json<Task>, ApiError> {
-    check_title(&task.title)?;
-    check_description(task.description.as_deref())?;
+    check_title(&replacement.title)?;
+    check_description(replacement.description.as_deref())?;
     let changes = TaskChanges {
-        title: Some(task.title),
-        description: Some(task.description),
-        completed: Some(task.completed),
+        title: Some(replacement.title),
+        description: Some(replacement.description),
+        completed: Some(replacement.completed),
     };
-    let task = state
+    let item = state
         .store
         .update(&owner, id, changes)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(task))
+    Ok(axum::Json(item))
 }
 
 /// Change some fields of one of the caller's tasks.
-#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", operation_id = "update_task", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
     request_body = PatchTask,
     responses(
@@ -239,11 +243,12 @@ pub async fn replace_task(
         (status = 403, description = "The path names another user"),
         (status = 404, description = "No such task of the caller"),
         (status = 422, description = "Invalid or unknown field"),
+        (status = 503, description = "The database is unavailable; retry later"),
     ))]
-pub async fn update_task(
+pub async fn update(
     State(state): State<AppState>,
     Owner(owner): Owner,
-    ItemPath(TaskId { id }): ItemPath<TaskId>,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
     Json(patch): Json<PatchTask>,
 ) -> Result<axum::Json<Task>, ApiError> {
     if let Some(title) = &patch.title {
@@ -255,27 +260,28 @@ pub async fn update_task(
         description: patch.description,
         completed: patch.completed,
     };
-    let task = state
+    let item = state
         .store
         .update(&owner, id, changes)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(task))
+    Ok(axum::Json(item))
 }
 
 /// Delete one of the caller's tasks.
-#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", operation_id = "delete_task", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token"),
         (status = 403, description = "The path names another user"),
         (status = 404, description = "No such task of the caller"),
+        (status = 503, description = "The database is unavailable; retry later"),
     ))]
-pub async fn delete_task(
+pub async fn delete(
     State(state): State<AppState>,
     Owner(owner): Owner,
-    ItemPath(TaskId { id }): ItemPath<TaskId>,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
 ) -> Result<StatusCode, ApiError> {
     if state.store.delete(&owner, id).await? {
         Ok(StatusCode::NO_CONTENT)

@@ -3,7 +3,10 @@
 //! Row numbers refer to authgate's reference table of attacks.
 
 mod authentication;
+mod concurrency;
 mod configuration;
+mod database;
 mod hardening;
 mod helpers;
 mod ownership;
+mod storage;

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, collection_path, item_path, spawn_app};
 
 const ALICE: &str = "user-alice";
 const BOB: &str = "user-bob";
@@ -12,7 +12,7 @@ async fn fetch_as_owner(app: &TestApp, user: &str, id: &str) -> Value {
     let response = app
         .request(
             Method::GET,
-            &format!("/api/{user}/tasks/{id}"),
+            &item_path(user, id),
             Some(&app.token(user)),
             None,
         )
@@ -26,7 +26,7 @@ async fn the_owner_can_create_read_update_and_delete() {
     let app = spawn_app().await;
     let token = app.token(ALICE);
     let response = app
-        .create_task(
+        .create_item(
             ALICE,
             &token,
             &json!({ "title": "buy milk", "description": "2 litres" }),
@@ -34,20 +34,17 @@ async fn the_owner_can_create_read_update_and_delete() {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let task: Value = response.json().await.unwrap();
+    let created: Value = response.json().await.unwrap();
+    let path = item_path(ALICE, created["id"].as_str().unwrap());
+    assert_eq!(location, path);
     assert_eq!(
-        location,
-        format!("/api/{ALICE}/tasks/{}", task["id"].as_str().unwrap())
-    );
-    assert_eq!(
-        (task["title"].as_str(), task["completed"].as_bool()),
+        (created["title"].as_str(), created["completed"].as_bool()),
         (Some("buy milk"), Some(false))
     );
 
-    let path = format!("/api/{ALICE}/tasks/{}", task["id"].as_str().unwrap());
     let read = app.request(Method::GET, &path, Some(&token), None).await;
     assert_eq!(read.status(), StatusCode::OK);
-    assert_eq!(read.json::<Value>().await.unwrap(), task);
+    assert_eq!(read.json::<Value>().await.unwrap(), created);
 
     let put = app
         .request(
@@ -117,7 +114,7 @@ async fn invalid_task_fields_are_422() {
         ("no title", json!({ "description": "no title" })),
     ];
     for (case, body) in cases {
-        let response = app.create_task(ALICE, &token, &body).await;
+        let response = app.create_item(ALICE, &token, &body).await;
         assert_eq!(
             response.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -125,7 +122,7 @@ async fn invalid_task_fields_are_422() {
         );
     }
     let response = app
-        .create_task(ALICE, &token, &json!({ "title": "x".repeat(200) }))
+        .create_item(ALICE, &token, &json!({ "title": "x".repeat(200) }))
         .await;
     assert_eq!(
         response.status(),
@@ -138,7 +135,7 @@ async fn invalid_task_fields_are_422() {
 #[tokio::test]
 async fn another_users_task_is_404_and_left_unchanged() {
     let app = spawn_app().await;
-    let bobs = app.seed_task(BOB, "bob's secret").await;
+    let bobs = app.seed_item(BOB, "bob's secret").await;
     let id = bobs["id"].as_str().unwrap();
     let alice = app.token(ALICE);
     let attempts = [
@@ -154,7 +151,7 @@ async fn another_users_task_is_404_and_left_unchanged() {
         let response = app
             .request(
                 method.clone(),
-                &format!("/api/{ALICE}/tasks/{id}"),
+                &item_path(ALICE, id),
                 Some(&alice),
                 body.as_ref(),
             )
@@ -174,32 +171,32 @@ async fn another_users_task_is_404_and_left_unchanged() {
 #[tokio::test]
 async fn another_users_path_is_403() {
     let app = spawn_app().await;
-    let bobs = app.seed_task(BOB, "bob's task").await;
+    let bobs = app.seed_item(BOB, "bob's task").await;
     let id = bobs["id"].as_str().unwrap();
     let alice = app.token(ALICE);
     let attempts = [
-        (Method::GET, format!("/api/{BOB}/tasks"), None),
+        (Method::GET, collection_path(BOB), None),
         (
             Method::POST,
-            format!("/api/{BOB}/tasks"),
+            collection_path(BOB),
             Some(json!({ "title": "planted" })),
         ),
-        (Method::GET, format!("/api/{BOB}/tasks/{id}"), None),
+        (Method::GET, item_path(BOB, id), None),
         (
             Method::PUT,
-            format!("/api/{BOB}/tasks/{id}"),
+            item_path(BOB, id),
             Some(json!({ "title": "hacked", "completed": true })),
         ),
         (
             Method::PATCH,
-            format!("/api/{BOB}/tasks/{id}"),
+            item_path(BOB, id),
             Some(json!({ "completed": true })),
         ),
-        (Method::DELETE, format!("/api/{BOB}/tasks/{id}"), None),
+        (Method::DELETE, item_path(BOB, id), None),
         // The ownership check comes before the body is read.
         (
             Method::POST,
-            format!("/api/{BOB}/tasks"),
+            collection_path(BOB),
             Some(json!({ "owner_id": ALICE })),
         ),
     ];
@@ -215,7 +212,7 @@ async fn another_users_path_is_403() {
         "bob's task is unchanged"
     );
     let page: Value = app
-        .list_tasks(BOB, &app.token(BOB))
+        .list_items(BOB, &app.token(BOB))
         .await
         .json()
         .await
@@ -231,8 +228,8 @@ async fn another_users_path_is_403() {
 #[tokio::test]
 async fn owner_filters_in_the_query_are_ignored() {
     let app = spawn_app().await;
-    let alices = app.seed_task(ALICE, "alice's").await;
-    app.seed_task(BOB, "bob's").await;
+    let alices = app.seed_item(ALICE, "alice's").await;
+    app.seed_item(BOB, "bob's").await;
     for query in [
         format!("owner_id={BOB}"),
         format!("user_id={BOB}"),
@@ -241,7 +238,7 @@ async fn owner_filters_in_the_query_are_ignored() {
         let response = app
             .request(
                 Method::GET,
-                &format!("/api/{ALICE}/tasks?{query}"),
+                &format!("{}?{query}", collection_path(ALICE)),
                 Some(&app.token(ALICE)),
                 None,
             )
@@ -257,8 +254,8 @@ async fn owner_filters_in_the_query_are_ignored() {
 async fn mass_assignment_is_422_and_the_owner_never_changes() {
     let app = spawn_app().await;
     let token = app.token(ALICE);
-    let task = app.seed_task(ALICE, "mine").await;
-    let path = format!("/api/{ALICE}/tasks/{}", task["id"].as_str().unwrap());
+    let mine = app.seed_item(ALICE, "mine").await;
+    let path = item_path(ALICE, mine["id"].as_str().unwrap());
     for field in ["owner_id", "user_id", "id", "created_at", "updated_at"] {
         let value = if field.ends_with("_at") {
             json!("2000-01-01T00:00:00Z")
@@ -267,7 +264,7 @@ async fn mass_assignment_is_422_and_the_owner_never_changes() {
         };
         let mut body = json!({ "title": "sneaky", "completed": false });
         body[field] = value;
-        let created = app.create_task(ALICE, &token, &body).await;
+        let created = app.create_item(ALICE, &token, &body).await;
         assert_eq!(
             created.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -296,11 +293,11 @@ async fn mass_assignment_is_422_and_the_owner_never_changes() {
         );
     }
     assert_eq!(
-        fetch_as_owner(&app, ALICE, task["id"].as_str().unwrap()).await,
-        task
+        fetch_as_owner(&app, ALICE, mine["id"].as_str().unwrap()).await,
+        mine
     );
     let bobs: Value = app
-        .list_tasks(BOB, &app.token(BOB))
+        .list_items(BOB, &app.token(BOB))
         .await
         .json()
         .await
@@ -312,8 +309,8 @@ async fn mass_assignment_is_422_and_the_owner_never_changes() {
 #[tokio::test]
 async fn responses_expose_no_owner_and_no_internals() {
     let app = spawn_app().await;
-    let task = app.seed_task(ALICE, "mine").await;
-    let mut keys: Vec<&str> = task
+    let mine = app.seed_item(ALICE, "mine").await;
+    let mut keys: Vec<&str> = mine
         .as_object()
         .unwrap()
         .keys()
@@ -333,18 +330,21 @@ async fn responses_expose_no_owner_and_no_internals() {
     );
 
     let page = app
-        .list_tasks(ALICE, &app.token(ALICE))
+        .list_items(ALICE, &app.token(ALICE))
         .await
         .text()
         .await
         .unwrap();
     assert!(!page.contains(ALICE), "the owner id is not echoed: {page}");
-    for (path, token) in [
-        (format!("/api/{ALICE}/tasks/not-a-uuid"), app.token(ALICE)),
-        (format!("/api/{BOB}/tasks"), app.token(ALICE)),
-        ("/no/such/route".to_owned(), app.token(ALICE)),
-    ] {
-        let response = app.request(Method::GET, &path, Some(&token), None).await;
+    let paths = [
+        item_path(ALICE, "not-a-uuid"),
+        collection_path(BOB),
+        "/no/such/route".to_owned(),
+    ];
+    for path in paths {
+        let response = app
+            .request(Method::GET, &path, Some(&app.token(ALICE)), None)
+            .await;
         let body: Value = response.json().await.unwrap();
         let mut keys: Vec<&str> = body
             .as_object()
@@ -355,7 +355,14 @@ async fn responses_expose_no_owner_and_no_internals() {
         keys.sort_unstable();
         assert_eq!(keys, ["error", "message"], "{path}");
         let text = body.to_string().to_lowercase();
-        for leak in ["sqlite", "panicked", "src/", "backtrace", "select "] {
+        for leak in [
+            "sqlite",
+            "postgres",
+            "panicked",
+            "src/",
+            "backtrace",
+            "select ",
+        ] {
             assert!(!text.contains(leak), "{path} leaks {leak}: {text}");
         }
     }
@@ -366,7 +373,7 @@ async fn responses_expose_no_owner_and_no_internals() {
 async fn an_oversized_body_is_413() {
     let app = spawn_app().await;
     let body = json!({ "title": "big", "description": "x".repeat(100 * 1024) });
-    let response = app.create_task(ALICE, &app.token(ALICE), &body).await;
+    let response = app.create_item(ALICE, &app.token(ALICE), &body).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -376,35 +383,22 @@ async fn the_page_size_is_clamped_and_pages_chain() {
     let app = spawn_app().await;
     let token = app.token(ALICE);
     for i in 0..105 {
-        let response = app
-            .create_task(ALICE, &token, &json!({ "title": format!("task {i}") }))
-            .await;
+        let body = json!({ "title": format!("item {i}") });
+        let response = app.create_item(ALICE, &token, &body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-    let first: Value = app
-        .request(
-            Method::GET,
-            &format!("/api/{ALICE}/tasks?limit=100000"),
-            Some(&token),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = async |query: &str| {
+        let path = format!("{}?{query}", collection_path(ALICE));
+        app.request(Method::GET, &path, Some(&token), None).await
+    };
+    let first: Value = list("limit=100000").await.json().await.unwrap();
     assert_eq!(
         first["items"].as_array().unwrap().len(),
         100,
         "limit clamped to 100"
     );
     let cursor = first["next_cursor"].as_str().expect("a next page");
-    let second: Value = app
-        .request(
-            Method::GET,
-            &format!("/api/{ALICE}/tasks?limit=100&cursor={cursor}"),
-            Some(&token),
-            None,
-        )
+    let second: Value = list(&format!("limit=100&cursor={cursor}"))
         .await
         .json()
         .await
@@ -413,28 +407,20 @@ async fn the_page_size_is_clamped_and_pages_chain() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["title"].as_str().unwrap())
+        .map(|item| item["title"].as_str().unwrap())
         .collect();
     assert_eq!(
         titles,
-        ["task 100", "task 101", "task 102", "task 103", "task 104"]
+        ["item 100", "item 101", "item 102", "item 103", "item 104"]
     );
     assert_eq!(second["next_cursor"], Value::Null);
-    let default: Value = app.list_tasks(ALICE, &token).await.json().await.unwrap();
+    let default: Value = list("").await.json().await.unwrap();
     assert_eq!(
         default["items"].as_array().unwrap().len(),
         20,
         "default page size"
     );
-    let bad = app
-        .request(
-            Method::GET,
-            &format!("/api/{ALICE}/tasks?cursor=abc"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(list("cursor=abc").await.status(), StatusCode::BAD_REQUEST);
 }
 
 // 33
@@ -444,7 +430,7 @@ async fn a_token_over_8_kib_is_401() {
     let token = app.token_with(ALICE, |c| {
         c.insert("padding".into(), json!("p".repeat(9 * 1024)));
     });
-    let response = app.list_tasks(ALICE, &token).await;
+    let response = app.list_items(ALICE, &token).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -456,16 +442,16 @@ async fn sql_metacharacters_are_data() {
     let title = "'; DROP TABLE tasks; -- \" OR 1=1 /*";
     let description = "Robert'); DELETE FROM tasks WHERE ('1'='1 %_\\";
     let response = app
-        .create_task(
+        .create_item(
             ALICE,
             &token,
             &json!({ "title": title, "description": description }),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let task: Value = response.json().await.unwrap();
+    let created: Value = response.json().await.unwrap();
     assert_eq!(
-        (task["title"].as_str(), task["description"].as_str()),
+        (created["title"].as_str(), created["description"].as_str()),
         (Some(title), Some(description))
     );
     for id in [
@@ -476,19 +462,14 @@ async fn sql_metacharacters_are_data() {
     ] {
         let encoded: String = id.bytes().map(|b| format!("%{b:02X}")).collect();
         let response = app
-            .request(
-                Method::GET,
-                &format!("/api/{ALICE}/tasks/{encoded}"),
-                Some(&token),
-                None,
-            )
+            .request(Method::GET, &item_path(ALICE, &encoded), Some(&token), None)
             .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "id {id}");
     }
-    let page: Value = app.list_tasks(ALICE, &token).await.json().await.unwrap();
+    let page: Value = app.list_items(ALICE, &token).await.json().await.unwrap();
     assert_eq!(
         page["items"],
-        json!([task]),
+        json!([created]),
         "the table survived, with the text verbatim"
     );
 }

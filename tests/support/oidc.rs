@@ -1,0 +1,809 @@
+//! A real OpenID Provider (`oidc-provider` 9, panva) run by Node from
+//! `tests/interop/oidc-provider/`, for tests that must hold against a real OIDC issuer.
+//!
+//! The server (see its `server.mjs`) issues RFC 9068 JWT access tokens through resource
+//! indicators: one resource per algorithm ([`resource`]), whose identifier is also the tokens'
+//! `aud`. Tokens come from the client credentials grant (`sub` = [`CLIENT_ID`]) or from a
+//! scripted login: the authorization code flow with PKCE S256 driven over HTTP through the
+//! provider's development interactions (`sub` = the account id).
+//!
+//! Node 20+ and npm are required; the Node dependencies are installed from the lockfile
+//! (`npm ci`) on first use. A missing Node is a test failure, never a skip.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::{fs, thread};
+
+use serde_json::Value;
+
+use super::jwt::base64url_encode;
+
+/// The algorithms the server signs access tokens with, one resource each.
+pub const ALGS: [&str; 3] = ["RS256", "ES256", "EdDSA"];
+/// The confidential client (client_secret_basic) of `server.mjs`.
+pub const CLIENT_ID: &str = "authgate-test-client";
+pub const CLIENT_SECRET: &str = "authgate-test-client-secret-0123456789abcdef";
+/// Its only redirect URI. Never contacted: redirects are not followed.
+pub const REDIRECT_URI: &str = "http://127.0.0.1/authgate-test-callback";
+/// The scopes every resource offers; tokens are requested with all of them.
+pub const SCOPE: &str = "api:read api:write";
+
+/// How long the server may take to print its READY line.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Per-request timeout against the server.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Stamp written into `node_modules` after a successful `npm ci`: holds the lockfile's content.
+const STAMP_FILE: &str = ".authgate-lockfile-stamp";
+/// Cross-process lock (a directory, created atomically) around `npm ci`.
+const LOCK_DIR: &str = ".npm-ci.lock";
+/// A lock older than this is considered abandoned (its owner was killed) and is broken.
+const STALE_LOCK: Duration = Duration::from_secs(600);
+
+const INSTALL_NODE: &str = "Node.js 20 or newer (with npm) is required by the OIDC provider \
+interop tests. Install it from https://nodejs.org/en/download (or `nvm install 20`, or your \
+package manager, e.g. `apt-get install nodejs npm` on Debian/Ubuntu with Node >= 20, \
+`brew install node@20` on macOS), make sure `node` and `npm` are on PATH, and re-run the tests.";
+
+/// `tests/interop/oidc-provider/` in this repository.
+pub fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oidc-provider")
+}
+
+/// The resource indicator (RFC 8707) whose access tokens are signed with `alg`, which is also
+/// their `aud`: `urn:authgate:test:rs256`, `urn:authgate:test:es256`, `urn:authgate:test:eddsa`.
+/// Panics for an algorithm not in [`ALGS`].
+pub fn resource(alg: &str) -> String {
+    assert!(
+        ALGS.contains(&alg),
+        "the OIDC test provider signs access tokens with {ALGS:?} only, not {alg:?}"
+    );
+    format!("urn:authgate:test:{}", alg.to_ascii_lowercase())
+}
+
+/// The `aud` of access tokens signed with `alg`: the same string as [`resource`].
+pub fn audience(alg: &str) -> String {
+    resource(alg)
+}
+
+fn npm_program() -> &'static str {
+    if cfg!(windows) { "npm.cmd" } else { "npm" }
+}
+
+/// Makes sure `node_modules` in [`interop_dir`] matches `package-lock.json`, running
+/// `npm ci --no-audit --no-fund` when it is missing or stale. Runs at most once per test binary
+/// (parallel tests wait for the first), and is serialised across processes with a lock
+/// directory. Panics when Node or npm is missing, too old, or `npm ci` fails.
+pub fn ensure_node_deps() {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    if let Err(message) = DONE.get_or_init(|| {
+        std::panic::catch_unwind(install_node_deps).map_err(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "installing the oidc-provider Node dependencies failed".into())
+        })
+    }) {
+        panic!("{message}");
+    }
+}
+
+fn install_node_deps() {
+    check_node();
+    let dir = interop_dir();
+    let lockfile = fs::read(dir.join("package-lock.json")).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}",
+            dir.join("package-lock.json").display()
+        )
+    });
+    let stamp = dir.join("node_modules").join(STAMP_FILE);
+    let fresh = || fs::read(&stamp).is_ok_and(|s| s == lockfile);
+    if fresh() {
+        return;
+    }
+
+    let _lock = DirLock::acquire(&dir.join(LOCK_DIR));
+    if fresh() {
+        return; // another process installed while we waited
+    }
+    let started = Instant::now();
+    let output = Command::new(npm_program())
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `npm ci` in {}: {e}\n{INSTALL_NODE}",
+                dir.display()
+            )
+        });
+    if !output.status.success() {
+        panic!(
+            "`npm ci --no-audit --no-fund` failed in {} ({}):\n--- stdout\n{}\n--- stderr\n{}",
+            dir.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+    }
+    fs::write(&stamp, &lockfile)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", stamp.display()));
+    eprintln!(
+        "oidc-provider interop: `npm ci` in {} took {:.1?}",
+        dir.display(),
+        started.elapsed()
+    );
+}
+
+/// Panics with install instructions unless `node` (>= 20) and `npm` run.
+fn check_node() {
+    let version = |program: &str| -> String {
+        match Command::new(program)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+        {
+            Ok(out) if out.status.success() => {
+                String::from_utf8_lossy(&out.stdout).trim().to_owned()
+            }
+            Ok(out) => panic!(
+                "`{program} --version` failed ({}): {}\n{INSTALL_NODE}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(e) => panic!("cannot run `{program}`: {e}\n{INSTALL_NODE}"),
+        }
+    };
+    let node = version("node");
+    let major: u32 = node
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected `node --version` output {node:?}\n{INSTALL_NODE}"));
+    assert!(major >= 20, "found Node {node}, too old.\n{INSTALL_NODE}");
+    version(npm_program());
+}
+
+/// A lock held as long as the directory exists; removed on drop.
+struct DirLock(PathBuf);
+
+impl DirLock {
+    fn acquire(path: &Path) -> DirLock {
+        let deadline = Instant::now() + STALE_LOCK + Duration::from_secs(60);
+        loop {
+            match fs::create_dir(path) {
+                Ok(()) => return DirLock(path.to_owned()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let age = fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok());
+                    if age.is_some_and(|age| age > STALE_LOCK) {
+                        let _ = fs::remove_dir(path);
+                        continue;
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "timed out waiting for {} (another `npm ci`?); remove it if stale",
+                        path.display()
+                    );
+                    thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => panic!("cannot create lock {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir(&self.0);
+    }
+}
+
+/// An HTTP answer from the provider, read in full.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// The `Content-Type` header, or "".
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON; panics (with the body) when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+}
+
+/// An authorization code from [`OidcProvider::authorize`], not yet redeemed.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub code: String,
+    /// The PKCE code verifier whose S256 challenge the authorization request carried.
+    pub verifier: String,
+    /// The resource indicator the code was requested for.
+    pub resource: String,
+}
+
+/// A running oidc-provider on 127.0.0.1. Killed on drop; it also exits by itself when its
+/// stdin closes, so it cannot outlive the test process.
+pub struct OidcProvider {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    issuer: String,
+    port: u16,
+    agent: ureq::Agent,
+    log: Arc<Mutex<String>>,
+}
+
+impl OidcProvider {
+    /// Starts a provider with fresh RS256, ES256 and EdDSA (Ed25519) signing keys and the
+    /// issuer `http://127.0.0.1:<port>`.
+    pub fn start() -> OidcProvider {
+        ensure_node_deps();
+        let dir = interop_dir();
+        let mut command = Command::new("node");
+        command
+            .arg("server.mjs")
+            .current_dir(&dir)
+            .env_remove("NODE_ENV")
+            .env_remove("DEBUG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let started = Instant::now();
+        let mut child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start `node server.mjs` in {}: {e}\n{INSTALL_NODE}",
+                dir.display()
+            )
+        });
+
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        drain(stderr, Arc::clone(&log));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (ready_tx, ready_rx) = mpsc::channel::<String>();
+        {
+            let log = Arc::clone(&log);
+            thread::spawn(move || {
+                let mut ready_tx = Some(ready_tx);
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    match line.strip_prefix("READY ") {
+                        Some(ready) if ready_tx.is_some() => {
+                            let _ = ready_tx.take().unwrap().send(ready.to_owned());
+                        }
+                        _ => log.lock().unwrap().push_str(&format!("[stdout] {line}\n")),
+                    }
+                }
+            });
+        }
+
+        let ready = match ready_rx.recv_timeout(READY_TIMEOUT) {
+            Ok(ready) => ready,
+            Err(e) => {
+                let _ = child.kill();
+                let status = child.wait();
+                thread::sleep(Duration::from_millis(100)); // let the drain threads catch up
+                panic!(
+                    "oidc-provider server did not print READY ({}; exit: {status:?}). Its output:\n{}",
+                    match e {
+                        mpsc::RecvTimeoutError::Timeout =>
+                            format!("timed out after {READY_TIMEOUT:?}"),
+                        mpsc::RecvTimeoutError::Disconnected => "stdout closed".to_owned(),
+                    },
+                    log.lock().unwrap()
+                );
+            }
+        };
+        let ready: Value = serde_json::from_str(&ready)
+            .unwrap_or_else(|e| panic!("bad READY line {ready:?}: {e}"));
+        let port = ready["port"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .expect("READY.port");
+        let issuer = ready["issuer"].as_str().expect("READY.issuer").to_owned();
+        eprintln!(
+            "oidc-provider interop: issuer {issuer} ready in {:.1?}",
+            started.elapsed()
+        );
+
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .max_redirects(0)
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .into();
+        let stdin = child.stdin.take();
+        OidcProvider {
+            child,
+            stdin,
+            issuer,
+            port,
+            agent,
+            log,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`, no trailing slash: the discovered `issuer` and the `iss` of
+    /// every token, and so `OIDC_ISSUER` for a generated server.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Everything the server has written to stderr (and stray stdout lines) so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// `GET {issuer}/.well-known/openid-configuration`; panics unless 200 with JSON.
+    pub fn discovery(&self) -> Value {
+        self.get_json("/.well-known/openid-configuration")
+    }
+
+    /// The `jwks_uri` of the discovery document (`{issuer}/jwks`).
+    pub fn jwks_uri(&self) -> String {
+        let discovery = self.discovery();
+        discovery["jwks_uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no jwks_uri in discovery {discovery}"))
+            .to_owned()
+    }
+
+    /// The public key set at `jwks_uri`; panics unless 200 with JSON.
+    pub fn jwks(&self) -> Value {
+        let url = self.jwks_uri();
+        let answer = self.get(&url);
+        assert_eq!(answer.status, 200, "GET {url}: {answer:?}\n{}", self.log());
+        answer.json()
+    }
+
+    /// An access token from the client credentials grant for [`resource`]`(alg)` with
+    /// [`SCOPE`]: a JWT signed with `alg` whose `sub` and `client_id` are [`CLIENT_ID`].
+    pub fn client_credentials_token(&self, alg: &str) -> String {
+        let resource = resource(alg);
+        let answer = self.token_request(&[
+            ("grant_type", "client_credentials"),
+            ("resource", &resource),
+            ("scope", SCOPE),
+        ]);
+        self.access_token(answer, "client_credentials")
+    }
+
+    /// An access token for the user `account_id`, through a scripted login: the authorization
+    /// code flow with PKCE S256 ([`OidcProvider::authorize`], then the token request with the
+    /// code verifier) for [`resource`]`(alg)` with `openid` and [`SCOPE`]. A JWT signed with
+    /// `alg` whose `sub` is `account_id` and `client_id` is [`CLIENT_ID`].
+    pub fn user_token(&self, account_id: &str, alg: &str) -> String {
+        let authorized = self.authorize(account_id, alg);
+        let answer = self.redeem(&authorized, &authorized.verifier);
+        self.access_token(answer, "authorization_code")
+    }
+
+    /// The front-channel half of a scripted login as `account_id`: `GET /auth` (PKCE S256,
+    /// `resource` = [`resource`]`(alg)`, scope `openid` + [`SCOPE`]), then the provider's
+    /// development login and consent forms at `/interaction/:uid`, each followed by the resume
+    /// at `/auth/:uid`, up to the redirect to [`REDIRECT_URI`] with `code`, `state` and `iss`
+    /// (RFC 9207, checked to be the issuer). Each call is a fresh browser (no cookies kept).
+    pub fn authorize(&self, account_id: &str, alg: &str) -> Authorized {
+        let resource = resource(alg);
+        let verifier = random_token();
+        let challenge = pkce_s256(&verifier);
+        let state = random_token();
+        let mut jar = CookieJar::default();
+
+        // 1. Authorization request: redirected to the login interaction.
+        let scope = format!("openid {SCOPE}");
+        let response = self
+            .agent
+            .get(format!("{}/auth", self.issuer))
+            .query("client_id", CLIENT_ID)
+            .query("response_type", "code")
+            .query("redirect_uri", REDIRECT_URI)
+            .query("scope", &scope)
+            .query("resource", &resource)
+            .query("code_challenge", &challenge)
+            .query("code_challenge_method", "S256")
+            .query("state", &state)
+            .call()
+            .unwrap_or_else(|e| panic!("GET /auth: {e}\n{}", self.log()));
+        let mut location = self.redirect("GET /auth", response, &mut jar);
+
+        // 2. Login, then consent: each an interaction page that a form post completes, after
+        //    which the authorization endpoint resumes (`/auth/:uid`) and redirects on.
+        for (prompt, fields) in [
+            (
+                "login",
+                vec![("prompt", "login"), ("login", account_id), ("password", "")],
+            ),
+            ("consent", vec![("prompt", "consent")]),
+        ] {
+            let interaction = self.url(&location);
+            assert!(
+                interaction.contains("/interaction/"),
+                "expected the {prompt} interaction, redirected to {location}\n{}",
+                self.log()
+            );
+            let response = self
+                .agent
+                .post(&interaction)
+                .header("Cookie", jar.header())
+                .send_form(fields)
+                .unwrap_or_else(|e| panic!("POST {interaction}: {e}\n{}", self.log()));
+            let resume = self.redirect(
+                &format!("POST {interaction} ({prompt})"),
+                response,
+                &mut jar,
+            );
+            let resume = self.url(&resume);
+            let response = self
+                .agent
+                .get(&resume)
+                .header("Cookie", jar.header())
+                .call()
+                .unwrap_or_else(|e| panic!("GET {resume}: {e}\n{}", self.log()));
+            location = self.redirect(&format!("GET {resume}"), response, &mut jar);
+        }
+
+        // 3. The authorization response: the redirect to the client with `code`, `state`, `iss`.
+        let (target, query) = location.split_once('?').unwrap_or((&location, ""));
+        assert_eq!(
+            target,
+            REDIRECT_URI,
+            "expected the redirect to the client, got {location}\n{}",
+            self.log()
+        );
+        let params = parse_query(query);
+        assert!(
+            !params.contains_key("error"),
+            "authorization error: {location}\n{}",
+            self.log()
+        );
+        assert_eq!(params.get("state"), Some(&state), "state: {location}");
+        assert_eq!(
+            params.get("iss").map(String::as_str),
+            Some(self.issuer.as_str()),
+            "RFC 9207 iss: {location}"
+        );
+        let code = params
+            .get("code")
+            .unwrap_or_else(|| panic!("no code in {location}"))
+            .clone();
+        Authorized {
+            code,
+            verifier,
+            resource,
+        }
+    }
+
+    /// The token request for an authorization code: `grant_type=authorization_code` with
+    /// `code_verifier` (normally `authorized.verifier`) and the same `resource`; the raw answer.
+    pub fn redeem(&self, authorized: &Authorized, code_verifier: &str) -> Answer {
+        self.token_request(&[
+            ("grant_type", "authorization_code"),
+            ("code", &authorized.code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", code_verifier),
+            ("resource", &authorized.resource),
+        ])
+    }
+
+    /// `POST {issuer}/token` with the client's Basic credentials and `form`; the raw answer.
+    pub fn token_request(&self, form: &[(&str, &str)]) -> Answer {
+        let url = format!("{}/token", self.issuer);
+        let credentials = base64_standard(format!("{CLIENT_ID}:{CLIENT_SECRET}").as_bytes());
+        let response = self
+            .agent
+            .post(&url)
+            .header("Authorization", format!("Basic {credentials}"))
+            .send_form(form.iter().copied())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}\n{}", self.log()));
+        read_answer(response)
+    }
+
+    /// `GET url` (absolute, or a path on the issuer) without following redirects.
+    pub fn get(&self, url: &str) -> Answer {
+        let url = self.url(url);
+        let response = self
+            .agent
+            .get(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}\n{}", self.log()));
+        read_answer(response)
+    }
+
+    /// `GET {issuer}{path}`; panics unless 200 with JSON.
+    pub fn get_json(&self, path: &str) -> Value {
+        let answer = self.get(path);
+        assert_eq!(answer.status, 200, "GET {path}: {answer:?}\n{}", self.log());
+        answer.json()
+    }
+
+    fn url(&self, location: &str) -> String {
+        if location.starts_with('/') {
+            format!("{}{location}", self.issuer)
+        } else {
+            location.to_owned()
+        }
+    }
+
+    /// Checks a 303/302 answer, keeps its cookies and returns its `Location`.
+    fn redirect(
+        &self,
+        what: &str,
+        mut response: ureq::http::Response<ureq::Body>,
+        jar: &mut CookieJar,
+    ) -> String {
+        jar.update(&response);
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        match location {
+            Some(location) if matches!(status, 302 | 303) => location,
+            _ => {
+                let body = response.body_mut().read_to_string().unwrap_or_default();
+                panic!(
+                    "{what}: expected a redirect, got {status} {body}\n{}",
+                    self.log()
+                )
+            }
+        }
+    }
+
+    fn access_token(&self, answer: Answer, grant: &str) -> String {
+        assert_eq!(
+            answer.status,
+            200,
+            "{grant} token request: {answer:?}\n{}",
+            self.log()
+        );
+        let body = answer.json();
+        assert_eq!(body["token_type"], "Bearer", "{grant}: {body}");
+        body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{grant}: no access_token in {body}"))
+            .to_owned()
+    }
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        drop(self.stdin.take()); // the server exits on stdin EOF; kill to be sure and quick
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+fn drain(mut stream: impl Read + Send + 'static, log: Arc<Mutex<String>>) {
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    log.lock().unwrap().push_str(&text);
+                }
+            }
+        }
+    });
+}
+
+/// The cookies one scripted browser holds: by name only (paths and expiry are ignored; the
+/// provider finds its cookies by name and checks their signatures). A later `Set-Cookie` of
+/// the same name wins; an empty value deletes.
+#[derive(Default)]
+struct CookieJar(BTreeMap<String, String>);
+
+impl CookieJar {
+    fn update(&mut self, response: &ureq::http::Response<ureq::Body>) {
+        for header in response.headers().get_all("set-cookie") {
+            let Ok(header) = header.to_str() else {
+                continue;
+            };
+            let pair = header.split(';').next().unwrap_or("");
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let (name, value) = (name.trim(), value.trim());
+            if value.is_empty() {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// `application/x-www-form-urlencoded` query into a map (later duplicates win).
+fn parse_query(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = || {
+            std::str::from_utf8(bytes.get(i + 1..i + 3)?)
+                .ok()
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+        };
+        match (bytes[i], hex().and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A fresh 43-character base64url string (256 bits from the clock, the process id and a
+/// counter, hashed): a PKCE code verifier (RFC 7636 §4.1) or a `state`. Unpredictable enough
+/// for a test; not a CSPRNG.
+pub fn random_token() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let seed = format!(
+        "{nanos}:{}:{}:{:?}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        thread::current().id()
+    );
+    base64url_encode(&sha256(seed.as_bytes()))
+}
+
+/// The PKCE S256 code challenge of `verifier`: `BASE64URL(SHA256(ASCII(verifier)))`.
+pub fn pkce_s256(verifier: &str) -> String {
+    base64url_encode(&sha256(verifier.as_bytes()))
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for HTTP Basic credentials.
+fn base64_standard(bytes: &[u8]) -> String {
+    let mut out: String = base64url_encode(bytes)
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !out.len().is_multiple_of(4) {
+        out.push('=');
+    }
+    out
+}
+
+/// SHA-256 (FIPS 180-4), for PKCE only: the test crates carry no hash dependency.
+pub fn sha256(message: &[u8]) -> [u8; 32] {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let mut data = message.to_vec();
+    data.push(0x80);
+    while data.len() % 64 != 56 {
+        data.push(0);
+    }
+    data.extend_from_slice(&((message.len() as u64) * 8).to_be_bytes());
+    for block in data.chunks_exact(64) {
+        let mut w = [0u32; 64];
+        for (i, word) in block.chunks_exact(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            hh = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1);
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2);
+        }
+        for (state, value) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *state = state.wrapping_add(value);
+        }
+    }
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(h) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}

@@ -1,0 +1,423 @@
+//! The interactive wizard, driven through a real pseudo-terminal (the test creates it, so this
+//! runs in CI without a terminal too). Every wait has a timeout: a prompt that never comes fails
+//! the test with the transcript so far, it never hangs.
+//!
+//! Keys are sent only once the prompt that reads them is on the screen.
+#![cfg(unix)]
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use authgate::options::{Answers, NameSource, Options};
+use authgate::provider::{Algorithm, Provider};
+use rexpect::process::WaitStatus;
+use rexpect::session::{PtySession, spawn_command};
+use tempfile::TempDir;
+
+/// How long any one expected text may take to appear.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+const ENTER: &str = "\r";
+const ESC: &str = "\x1b";
+const DOWN: &str = "\x1b[B";
+const HIDE_CURSOR: &str = "\x1b[?25l";
+const SHOW_CURSOR: &str = "\x1b[?25h";
+
+/// rexpect keeps each output byte as one `char`; compare in that form.
+fn as_bytes_chars(text: &str) -> String {
+    text.bytes().map(char::from).collect()
+}
+
+fn from_bytes_chars(text: &str) -> String {
+    let bytes: Vec<u8> = text.chars().map(|c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// `authgate` running in a pseudo-terminal, with everything it printed so far.
+struct Terminal {
+    session: PtySession,
+    /// As received (escape sequences included), one `char` per byte.
+    transcript: String,
+}
+
+impl Terminal {
+    /// `authgate ARGS` in `dir`, colours off unless `colour`.
+    fn start(dir: &Path, args: &[&str], colour: bool) -> Terminal {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authgate"));
+        command
+            .args(args)
+            .current_dir(dir)
+            .env("TERM", "xterm-256color")
+            .env_remove("CLICOLOR")
+            .env_remove("CLICOLOR_FORCE");
+        if colour {
+            command.env_remove("NO_COLOR");
+        } else {
+            command.env("NO_COLOR", "1");
+        }
+        let timeout = u64::try_from(TIMEOUT.as_millis()).unwrap();
+        let session =
+            spawn_command(command, Some(timeout)).expect("cannot start authgate in a pty");
+        Terminal {
+            session,
+            transcript: String::new(),
+        }
+    }
+
+    /// Waits for `text` (plain UTF-8) to be printed.
+    fn expect(&mut self, text: &str) {
+        match self.session.exp_string(&as_bytes_chars(text)) {
+            Ok(before) => {
+                self.transcript.push_str(&before);
+                self.transcript.push_str(&as_bytes_chars(text));
+            }
+            Err(error) => panic!(
+                "waiting for {text:?}: {error}\n--- transcript so far ---\n{}",
+                self.readable()
+            ),
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.session.send(keys).expect("cannot type into the pty");
+        self.session.flush().expect("cannot type into the pty");
+    }
+
+    /// Waits for `prompt`, then answers it with `keys`.
+    fn answer(&mut self, prompt: &str, keys: &str) {
+        self.expect(prompt);
+        self.send(keys);
+    }
+
+    /// Waits for the end of the output and the exit status; returns the status and everything
+    /// printed since the last expected text.
+    fn finish(mut self) -> (i32, String) {
+        let rest = match self.session.exp_eof() {
+            Ok(rest) => rest,
+            Err(error) => panic!(
+                "waiting for authgate to end: {error}\n--- transcript so far ---\n{}",
+                self.readable()
+            ),
+        };
+        self.transcript.push_str(&rest);
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            match self.session.process().status() {
+                Some(WaitStatus::StillAlive) | None if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Some(WaitStatus::Exited(_, code)) => break code,
+                other => panic!(
+                    "authgate did not exit normally: {other:?}\n{}",
+                    self.readable()
+                ),
+            }
+        };
+        (status, self.readable())
+    }
+
+    fn readable(&self) -> String {
+        from_bytes_chars(&self.transcript)
+    }
+}
+
+/// Every path under `dir`, relative.
+fn tree(dir: &Path) -> BTreeSet<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            out.insert(path.strip_prefix(root).unwrap().to_owned());
+            if path.is_dir() && !path.is_symlink() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The `[answers]` table the project at `dir` was generated from.
+fn recorded_answers(project: &Path) -> Options {
+    let text = fs::read_to_string(project.join("authgate.toml"))
+        .unwrap_or_else(|e| panic!("no authgate.toml in `{}`: {e}", project.display()));
+    let answers = Answers::from_toml(&text).unwrap();
+    Options::from_answers(answers, NameSource::AnswersFile).unwrap()
+}
+
+/// Dialoguer's list prompts hide the cursor; after the last hide it must be shown again.
+fn assert_cursor_visible(transcript: &str) {
+    if let Some(hidden) = transcript.rfind(HIDE_CURSOR) {
+        assert!(
+            transcript[hidden..].contains(SHOW_CURSOR),
+            "the cursor is left hidden:\n{transcript:?}"
+        );
+    }
+}
+
+/// The prompts in order, each with its default shown.
+const NAME: &str = "Project name";
+const PROVIDER: &str = "Identity provider";
+const ALGORITHMS: &str = "Signing algorithms";
+const CLAIM: &str = "Claim that holds the user id";
+const STORAGE: &str = "Storage";
+const RESOURCE: &str = "Owned resource";
+const ROUTES: &str = "Routes";
+const CONFIRM: &str = "Create `my-api/`?";
+
+#[test]
+fn enter_alone_creates_the_default_project() {
+    let dir = TempDir::new().unwrap();
+    let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
+    term.answer(&format!("{NAME} (my-api)"), ENTER);
+    term.expect("✔ Project name · my-api");
+    term.answer(PROVIDER, ENTER);
+    term.expect("✔ Identity provider · better-auth");
+    term.answer(ALGORITHMS, ENTER);
+    term.expect("✔ Signing algorithms · EdDSA");
+    term.answer(&format!("{CLAIM} (sub)"), ENTER);
+    term.answer(STORAGE, ENTER);
+    term.expect("✔ Storage · sqlite");
+    term.answer(&format!("{RESOURCE} (a plural noun) (tasks)"), ENTER);
+    term.answer(ROUTES, ENTER);
+    term.expect("✔ Routes · /api/{user_id}/tasks");
+    term.expect(
+        "authgate new my-api --provider better-auth --alg EdDSA --user-claim sub \
+         --storage sqlite --resource tasks --user-in-path true",
+    );
+    term.answer(CONFIRM, ENTER);
+    term.expect("created `my-api/` with ");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    assert_cursor_visible(&transcript);
+
+    assert_eq!(
+        recorded_answers(&dir.path().join("my-api")),
+        Options::defaults("my-api").unwrap()
+    );
+    let expected = authgate::render::render(&Options::defaults("my-api").unwrap()).unwrap();
+    for file in expected.keys() {
+        assert!(
+            dir.path().join("my-api").join(file).is_file(),
+            "`{}` is missing",
+            file.display()
+        );
+    }
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the project: {:?}",
+        tree(dir.path())
+    );
+}
+
+#[test]
+fn a_provider_chosen_with_the_arrow_keys_brings_its_defaults() {
+    let dir = TempDir::new().unwrap();
+    let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
+    term.answer(NAME, ENTER);
+    // better-auth is first; one step down is auth0.
+    term.expect(PROVIDER);
+    term.answer("auth0", DOWN);
+    term.answer("❯ auth0", ENTER);
+    term.expect("✔ Identity provider · auth0");
+    // auth0's algorithms only, its default (RS256) checked, the others not.
+    term.expect(ALGORITHMS);
+    term.expect("✔ RS256");
+    term.expect("⬚ PS256");
+    term.send(ENTER);
+    term.expect("✔ Signing algorithms · RS256");
+    let claim = Provider::Auth0
+        .usual_user_claim()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    term.answer(&format!("{CLAIM} ({claim})"), ENTER);
+    term.answer(STORAGE, ENTER);
+    term.answer(RESOURCE, ENTER);
+    term.answer(ROUTES, ENTER);
+    term.expect(&format!(
+        "authgate new my-api --provider auth0 --alg RS256 --user-claim {claim} \
+         --storage sqlite --resource tasks --user-in-path true"
+    ));
+
+    term.answer(CONFIRM, ENTER);
+    term.expect("created `my-api/`");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    let recorded = recorded_answers(&dir.path().join("my-api"));
+    assert_eq!(recorded.provider, Provider::Auth0);
+    assert_eq!(recorded.algorithms, [Algorithm::RS256]);
+    assert_eq!(recorded.user_claim, claim);
+    let expected = Answers {
+        name: Some("my-api".into()),
+        provider: Some(Provider::Auth0),
+        ..Answers::default()
+    }
+    .or_defaults();
+    assert_eq!(
+        recorded,
+        Options::from_answers(expected, NameSource::Flag).unwrap()
+    );
+}
+
+#[test]
+fn an_invalid_name_is_asked_again_with_the_fix() {
+    let dir = TempDir::new().unwrap();
+    let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
+    term.answer(&format!("{NAME} (my-api)"), "2fast\r");
+    term.expect("✘ the name `2fast` is not a valid crate name");
+    term.expect("; press enter for `fast`, or type another name");
+    // Asked again, the fix now the default.
+    term.answer(&format!("{NAME} (fast)"), ENTER);
+    term.expect("✔ Project name · fast");
+    for prompt in [PROVIDER, ALGORITHMS, CLAIM, STORAGE, RESOURCE, ROUTES] {
+        term.answer(prompt, ENTER);
+    }
+    term.expect("authgate new my-api --name fast --provider better-auth");
+    term.answer(CONFIRM, ENTER);
+    term.expect("created `my-api/`");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    assert_eq!(
+        recorded_answers(&dir.path().join("my-api")),
+        Options::defaults("fast").unwrap()
+    );
+}
+
+#[test]
+fn ctrl_c_at_the_second_prompt_leaves_nothing_and_shows_the_cursor() {
+    let dir = TempDir::new().unwrap();
+    let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
+    term.answer(NAME, ENTER);
+    term.expect(PROVIDER);
+    term.expect("better-auth");
+    term.session.send_control('c').unwrap();
+    term.expect("cancelled; nothing was written");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 130, "{transcript}");
+    assert!(transcript.contains(HIDE_CURSOR), "a list hides the cursor");
+    assert_cursor_visible(&transcript);
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+}
+
+#[test]
+fn ctrl_c_at_a_text_prompt_leaves_nothing() {
+    let dir = TempDir::new().unwrap();
+    let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
+    term.answer(NAME, "half-typed");
+    term.session.send_control('c').unwrap();
+    term.expect("cancelled; nothing was written");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 130, "{transcript}");
+    assert_cursor_visible(&transcript);
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+}
+
+#[test]
+fn esc_at_a_list_or_a_text_prompt_leaves_nothing() {
+    for at in [STORAGE, RESOURCE] {
+        let dir = TempDir::new().unwrap();
+        let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
+        for prompt in [NAME, PROVIDER, ALGORITHMS, CLAIM, STORAGE, RESOURCE] {
+            if prompt == at {
+                term.answer(prompt, ESC);
+                break;
+            }
+            term.answer(prompt, ENTER);
+        }
+        term.expect("cancelled; nothing was written");
+        let (status, transcript) = term.finish();
+        assert_eq!(status, 130, "Esc at {at}: {transcript}");
+        assert_cursor_visible(&transcript);
+        assert!(
+            tree(dir.path()).is_empty(),
+            "Esc at {at}: {:?}",
+            tree(dir.path())
+        );
+    }
+}
+
+#[test]
+fn no_at_the_confirmation_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let mut term = Terminal::start(
+        dir.path(),
+        &["new", "my-api", "--provider", "better-auth"],
+        false,
+    );
+    for prompt in [NAME, ALGORITHMS, CLAIM, STORAGE, RESOURCE, ROUTES] {
+        term.answer(prompt, ENTER);
+    }
+    term.answer(CONFIRM, "n");
+    term.expect("cancelled; nothing was written");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 130, "{transcript}");
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+}
+
+#[test]
+fn answers_given_as_flags_or_in_the_config_are_not_asked_again() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("answers.toml"),
+        "[answers]\nresource = \"tasks\"\nuser_in_path = true\n",
+    )
+    .unwrap();
+    let args = [
+        "new",
+        "my-api",
+        "--name",
+        "my-api",
+        "--provider",
+        "better-auth",
+        "--storage",
+        "sqlite",
+        "--config",
+        "answers.toml",
+    ];
+    let mut term = Terminal::start(dir.path(), &args, false);
+    // The first question is the first answer missing: the algorithms.
+    term.answer(ALGORITHMS, ENTER);
+    term.answer(CLAIM, ENTER);
+    term.expect(
+        "authgate new my-api --provider better-auth --alg EdDSA --user-claim sub \
+         --storage sqlite --resource tasks --user-in-path true",
+    );
+    term.answer(CONFIRM, ENTER);
+    term.expect("created `my-api/`");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    for never_asked in [NAME, PROVIDER, STORAGE, RESOURCE, ROUTES] {
+        assert!(
+            !transcript.contains(&format!("? {never_asked}")),
+            "{never_asked} was asked:\n{transcript}"
+        );
+    }
+}
+
+#[test]
+fn errors_are_coloured_on_a_terminal_unless_no_color() {
+    for colour in [true, false] {
+        let dir = TempDir::new().unwrap();
+        fs::write(dir.path().join("taken"), "a file\n").unwrap();
+        let mut term = Terminal::start(dir.path(), &["new", "taken", "--yes"], colour);
+        term.expect("already exists and is not a directory; choose a new directory");
+        let (status, transcript) = term.finish();
+        assert_eq!(status, 2, "{transcript}");
+        let plain = transcript.starts_with("error: `taken` already exists");
+        assert_eq!(
+            !plain,
+            colour,
+            "colour {}: {transcript:?}",
+            if colour { "on" } else { "off (NO_COLOR)" }
+        );
+        if colour {
+            assert!(transcript.starts_with("\x1b["), "{transcript:?}");
+            assert!(transcript.contains("error:\x1b[0m"), "{transcript:?}");
+        }
+    }
+}
