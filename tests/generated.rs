@@ -20,9 +20,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use authgate::options::{Answers, NameSource, Options, Storage};
+use authgate::provider::Provider;
 use serde_json::{Value, json};
 use support::better_auth::BetterAuthServer;
 use support::jwt::{base64url_encode, decode_unverified};
+use support::oidc::{self, OidcProvider};
 use support::process::{ChildProcess, free_port};
 
 /// How many lines of a failed command's output a panic message shows.
@@ -84,12 +86,40 @@ impl Scenario {
         })
     }
 
-    /// PostgreSQL and a resource of two words. The issue pairs this scenario with Auth0: set
-    /// `answers.provider = Some(Provider::Auth0)` here once Auth0 is generated.
+    /// PostgreSQL, Auth0 and a resource of two words.
     fn postgres_blog_posts() -> Scenario {
         Scenario::with("postgres-blog-posts", |answers| {
+            answers.provider = Some(Provider::Auth0);
             answers.storage = Some(Storage::Postgres);
             answers.resource = Some("blog-posts".to_owned());
+        })
+    }
+
+    fn better_auth_es256() -> Scenario {
+        Scenario::provider("better-auth-es256", Provider::BetterAuth, &["ES256"])
+    }
+
+    fn better_auth_rsa() -> Scenario {
+        Scenario::provider(
+            "better-auth-rs256-ps256",
+            Provider::BetterAuth,
+            &["RS256", "PS256"],
+        )
+    }
+
+    fn oidc_multi() -> Scenario {
+        Scenario::provider(
+            "oidc-rs256-es256-eddsa",
+            Provider::Oidc,
+            &["RS256", "ES256", "EdDSA"],
+        )
+    }
+
+    /// A provider with the given algorithms (`--provider P --alg A,B`).
+    fn provider(name: &'static str, provider: Provider, algorithms: &[&str]) -> Scenario {
+        Scenario::with(name, |answers| {
+            answers.provider = Some(provider);
+            answers.algorithms = Some(algorithms.iter().map(|alg| alg.to_string()).collect());
         })
     }
 
@@ -414,6 +444,61 @@ fn sqlite_blog_posts_token_scoped_project_is_formatted_and_passes_clippy_and_its
 }
 
 #[test]
+fn better_auth_es256_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::better_auth_es256());
+}
+
+#[test]
+fn better_auth_rs256_ps256_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::better_auth_rsa());
+}
+
+#[test]
+fn auth0_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::provider(
+        "auth0",
+        Provider::Auth0,
+        &["RS256"],
+    ));
+}
+
+#[test]
+fn auth0_hs256_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::provider(
+        "auth0-hs256",
+        Provider::Auth0,
+        &["HS256"],
+    ));
+}
+
+#[test]
+fn clerk_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::provider(
+        "clerk",
+        Provider::Clerk,
+        &["RS256"],
+    ));
+}
+
+#[test]
+fn oidc_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::oidc_multi());
+}
+
+/// HS512 and the user id in a claim of its own (`--user-claim user_id`).
+#[test]
+fn shared_secret_hs512_user_id_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::with(
+        "shared-secret-hs512-user-id",
+        |answers| {
+            answers.provider = Some(Provider::SharedSecret);
+            answers.algorithms = Some(vec!["HS512".to_owned()]);
+            answers.user_claim = Some("user_id".to_owned());
+        },
+    ));
+}
+
+#[test]
 fn integration_test_results_are_parsed() {
     let output = "\
    Compiling my-api v0.1.0 (/x)
@@ -467,10 +552,10 @@ impl Reply {
 }
 
 impl RunningApi {
-    /// Starts `binary` against Better Auth at `auth_url`, with a clean environment, a fresh
+    /// Starts `binary` with the identity provider's settings, a clean environment, a fresh
     /// database in a temporary directory (also its working directory, so no `.env` is read),
     /// and rate limiting off; waits until `/ready` answers 200.
-    fn start(binary: &Path, auth_url: &str) -> RunningApi {
+    fn start(binary: &Path, provider_env: &[(&str, &str)]) -> RunningApi {
         let data = tempfile::tempdir().expect("a temporary directory");
         let port = free_port();
         let mut command = Command::new(binary);
@@ -481,7 +566,7 @@ impl RunningApi {
             }
         }
         command
-            .env("BETTER_AUTH_URL", auth_url)
+            .envs(provider_env.iter().copied())
             .env(
                 "DATABASE_URL",
                 format!("sqlite://{}/app.db", data.path().display()),
@@ -667,18 +752,74 @@ fn sorted(ids: &[&str]) -> Vec<String> {
 
 #[test]
 fn default_project_serves_real_better_auth_tokens() {
-    let project = generate(&Scenario::default_project());
-    let binary = project.binary();
+    serves_real_better_auth_tokens(&Scenario::default_project(), "EdDSA");
+}
 
-    let auth = BetterAuthServer::start();
+#[test]
+fn es256_project_serves_real_better_auth_tokens() {
+    serves_real_better_auth_tokens(&Scenario::better_auth_es256(), "ES256");
+}
+
+/// One project accepting RS256 and PS256, against a Better Auth server signing with each.
+#[test]
+fn rsa_project_serves_real_better_auth_tokens_of_both_paddings() {
+    for alg in ["RS256", "PS256"] {
+        serves_real_better_auth_tokens(&Scenario::better_auth_rsa(), alg);
+    }
+}
+
+/// A real Better Auth 1.7 server signing with `alg`, two users signed up there, and the
+/// generated server of `scenario` answering their JWTs.
+fn serves_real_better_auth_tokens(scenario: &Scenario, alg: &str) {
+    let binary = generate(scenario).binary();
+    let auth = BetterAuthServer::start_with_jwt_alg(alg);
     let alice = auth.sign_up("alice@example.com", PASSWORD, "Alice Example");
     let bob = auth.sign_up("bob@example.com", PASSWORD, "Bob Example");
     let alice_jwt = auth.jwt(&alice.session_token);
     let bob_jwt = auth.jwt(&bob.session_token);
-    let (a, b) = (alice.user_id.as_str(), bob.user_id.as_str());
-    let (ta, tb) = (Some(alice_jwt.as_str()), Some(bob_jwt.as_str()));
+    assert_eq!(decode_unverified(&alice_jwt).header["alg"], alg);
 
-    let mut api = RunningApi::start(&binary, auth.base_url());
+    let mut api = RunningApi::start(&binary, &[("BETTER_AUTH_URL", auth.base_url())]);
+    two_users_own_their_tasks(
+        &mut api,
+        (&alice.user_id, &alice_jwt),
+        (&bob.user_id, &bob_jwt),
+    );
+}
+
+/// A real OpenID provider (`oidc-provider`) issuing RFC 9068 access tokens through resource
+/// indicators, for a user logged in through the authorization code flow, with each algorithm
+/// it signs with; one generated server per audience.
+#[test]
+fn oidc_project_serves_real_oidc_provider_tokens() {
+    let binary = generate(&Scenario::oidc_multi()).binary();
+    let provider = OidcProvider::start();
+    for alg in oidc::ALGS {
+        let alice = provider.user_token("alice", alg);
+        let bob = provider.user_token("bob", alg);
+        assert_eq!(decode_unverified(&alice).header["alg"], alg);
+        let audience = oidc::audience(alg);
+        let mut api = RunningApi::start(
+            &binary,
+            &[
+                ("OIDC_ISSUER", provider.issuer()),
+                ("OIDC_AUDIENCE", &audience),
+            ],
+        );
+        two_users_own_their_tasks(&mut api, ("alice", &alice), ("bob", &bob));
+        // A machine token is its own user: its subject is the client id.
+        let machine = provider.client_credentials_token(alg);
+        let own = format!("/api/{}/tasks", oidc::CLIENT_ID);
+        api.expect(200, "GET", &own, Some(&machine), None);
+        api.expect(403, "GET", "/api/alice/tasks", Some(&machine), None);
+    }
+}
+
+/// Alice and Bob, each with a real token (`(user id, token)`), work on their own tasks, never
+/// on each other's; a tampered token and no token are refused.
+fn two_users_own_their_tasks(api: &mut RunningApi, alice: (&str, &str), bob: (&str, &str)) {
+    let (a, b) = (alice.0, bob.0);
+    let (ta, tb) = (Some(alice.1), Some(bob.1));
     let alice_tasks = format!("/api/{a}/tasks");
     let bob_tasks = format!("/api/{b}/tasks");
 
@@ -834,7 +975,7 @@ fn default_project_serves_real_better_auth_tokens() {
     assert_eq!(listed_ids(&page), sorted(&[&secret_id]), "page: {page}");
 
     // Alice's token with Bob's id as `sub`, her signature kept: refused as an invalid token.
-    let mut forged = decode_unverified(&alice_jwt);
+    let mut forged = decode_unverified(alice.1);
     assert_eq!(forged.payload["sub"], a, "payload: {}", forged.payload);
     forged.payload["sub"] = json!(b);
     let payload = base64url_encode(&serde_json::to_vec(&forged.payload).unwrap());
