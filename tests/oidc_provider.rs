@@ -319,22 +319,3 @@ fn the_authorization_code_is_bound_to_its_pkce_verifier_and_used_once() {
     let replay = provider.redeem(&authorized, &authorized.verifier);
     assert_eq!(replay.status, 400, "a code is used once: {replay:?}");
 }
-
-#[test]
-#[ignore = "prints example tokens: run with --ignored --nocapture"]
-fn print_one_decoded_token_per_alg() {
-    let provider = OidcProvider::start();
-    eprintln!("issuer: {}", provider.issuer());
-    for alg in ALGS {
-        for (what, token) in [
-            ("user alice", provider.user_token("alice", alg)),
-            ("client credentials", provider.client_credentials_token(alg)),
-        ] {
-            let jwt = decode_unverified(&token);
-            eprintln!(
-                "{alg} {what}:\n  header  {}\n  payload {}",
-                jwt.header, jwt.payload
-            );
-        }
-    }
-}

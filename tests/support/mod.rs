@@ -5,5 +5,6 @@
 
 pub mod better_auth;
 pub mod jwt;
+pub mod node;
 pub mod oidc;
 pub mod process;

@@ -11,18 +11,15 @@
 //! (`npm ci`) on first use. A missing Node is a test failure, never a skip.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use std::{fs, thread};
+use std::thread;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
 use super::jwt::base64url_encode;
+use super::node::{self, NodeServer};
 
 /// The algorithms the server signs access tokens with, one resource each.
 pub const ALGS: [&str; 3] = ["RS256", "ES256", "EdDSA"];
@@ -33,22 +30,6 @@ pub const CLIENT_SECRET: &str = "authgate-test-client-secret-0123456789abcdef";
 pub const REDIRECT_URI: &str = "http://127.0.0.1/authgate-test-callback";
 /// The scopes every resource offers; tokens are requested with all of them.
 pub const SCOPE: &str = "api:read api:write";
-
-/// How long the server may take to print its READY line.
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Per-request timeout against the server.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// Stamp written into `node_modules` after a successful `npm ci`: holds the lockfile's content.
-const STAMP_FILE: &str = ".authgate-lockfile-stamp";
-/// Cross-process lock (a directory, created atomically) around `npm ci`.
-const LOCK_DIR: &str = ".npm-ci.lock";
-/// A lock older than this is considered abandoned (its owner was killed) and is broken.
-const STALE_LOCK: Duration = Duration::from_secs(600);
-
-const INSTALL_NODE: &str = "Node.js 20 or newer (with npm) is required by the OIDC provider \
-interop tests. Install it from https://nodejs.org/en/download (or `nvm install 20`, or your \
-package manager, e.g. `apt-get install nodejs npm` on Debian/Ubuntu with Node >= 20, \
-`brew install node@20` on macOS), make sure `node` and `npm` are on PATH, and re-run the tests.";
 
 /// `tests/interop/oidc-provider/` in this repository.
 pub fn interop_dir() -> PathBuf {
@@ -71,143 +52,10 @@ pub fn audience(alg: &str) -> String {
     resource(alg)
 }
 
-fn npm_program() -> &'static str {
-    if cfg!(windows) { "npm.cmd" } else { "npm" }
-}
-
 /// Makes sure `node_modules` in [`interop_dir`] matches `package-lock.json`, running
-/// `npm ci --no-audit --no-fund` when it is missing or stale. Runs at most once per test binary
-/// (parallel tests wait for the first), and is serialised across processes with a lock
-/// directory. Panics when Node or npm is missing, too old, or `npm ci` fails.
+/// `npm ci` when it is missing or stale; see [`node::ensure_node_deps`].
 pub fn ensure_node_deps() {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    if let Err(message) = DONE.get_or_init(|| {
-        std::panic::catch_unwind(install_node_deps).map_err(|panic| {
-            panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "installing the oidc-provider Node dependencies failed".into())
-        })
-    }) {
-        panic!("{message}");
-    }
-}
-
-fn install_node_deps() {
-    check_node();
-    let dir = interop_dir();
-    let lockfile = fs::read(dir.join("package-lock.json")).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e}",
-            dir.join("package-lock.json").display()
-        )
-    });
-    let stamp = dir.join("node_modules").join(STAMP_FILE);
-    let fresh = || fs::read(&stamp).is_ok_and(|s| s == lockfile);
-    if fresh() {
-        return;
-    }
-
-    let _lock = DirLock::acquire(&dir.join(LOCK_DIR));
-    if fresh() {
-        return; // another process installed while we waited
-    }
-    let started = Instant::now();
-    let output = Command::new(npm_program())
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run `npm ci` in {}: {e}\n{INSTALL_NODE}",
-                dir.display()
-            )
-        });
-    if !output.status.success() {
-        panic!(
-            "`npm ci --no-audit --no-fund` failed in {} ({}):\n--- stdout\n{}\n--- stderr\n{}",
-            dir.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr),
-        );
-    }
-    fs::write(&stamp, &lockfile)
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", stamp.display()));
-    eprintln!(
-        "oidc-provider interop: `npm ci` in {} took {:.1?}",
-        dir.display(),
-        started.elapsed()
-    );
-}
-
-/// Panics with install instructions unless `node` (>= 20) and `npm` run.
-fn check_node() {
-    let version = |program: &str| -> String {
-        match Command::new(program)
-            .arg("--version")
-            .stdin(Stdio::null())
-            .output()
-        {
-            Ok(out) if out.status.success() => {
-                String::from_utf8_lossy(&out.stdout).trim().to_owned()
-            }
-            Ok(out) => panic!(
-                "`{program} --version` failed ({}): {}\n{INSTALL_NODE}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-            Err(e) => panic!("cannot run `{program}`: {e}\n{INSTALL_NODE}"),
-        }
-    };
-    let node = version("node");
-    let major: u32 = node
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected `node --version` output {node:?}\n{INSTALL_NODE}"));
-    assert!(major >= 20, "found Node {node}, too old.\n{INSTALL_NODE}");
-    version(npm_program());
-}
-
-/// A lock held as long as the directory exists; removed on drop.
-struct DirLock(PathBuf);
-
-impl DirLock {
-    fn acquire(path: &Path) -> DirLock {
-        let deadline = Instant::now() + STALE_LOCK + Duration::from_secs(60);
-        loop {
-            match fs::create_dir(path) {
-                Ok(()) => return DirLock(path.to_owned()),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let age = fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| SystemTime::now().duration_since(t).ok());
-                    if age.is_some_and(|age| age > STALE_LOCK) {
-                        let _ = fs::remove_dir(path);
-                        continue;
-                    }
-                    assert!(
-                        Instant::now() < deadline,
-                        "timed out waiting for {} (another `npm ci`?); remove it if stale",
-                        path.display()
-                    );
-                    thread::sleep(Duration::from_millis(200));
-                }
-                Err(e) => panic!("cannot create lock {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for DirLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
-    }
+    node::ensure_node_deps(&interop_dir());
 }
 
 /// An HTTP answer from the provider, read in full.
@@ -240,102 +88,23 @@ pub struct Authorized {
 /// A running oidc-provider on 127.0.0.1. Killed on drop; it also exits by itself when its
 /// stdin closes, so it cannot outlive the test process.
 pub struct OidcProvider {
-    child: Child,
-    stdin: Option<ChildStdin>,
+    server: NodeServer,
     issuer: String,
-    port: u16,
     agent: ureq::Agent,
-    log: Arc<Mutex<String>>,
 }
 
 impl OidcProvider {
     /// Starts a provider with fresh RS256, ES256 and EdDSA (Ed25519) signing keys and the
     /// issuer `http://127.0.0.1:<port>`.
     pub fn start() -> OidcProvider {
-        ensure_node_deps();
-        let dir = interop_dir();
-        let mut command = Command::new("node");
-        command
-            .arg("server.mjs")
-            .current_dir(&dir)
-            .env_remove("NODE_ENV")
-            .env_remove("DEBUG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let started = Instant::now();
-        let mut child = command.spawn().unwrap_or_else(|e| {
-            panic!(
-                "cannot start `node server.mjs` in {}: {e}\n{INSTALL_NODE}",
-                dir.display()
-            )
+        let server = NodeServer::start(&interop_dir(), |command| {
+            command.env_remove("DEBUG");
         });
-
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().expect("piped stderr");
-        drain(stderr, Arc::clone(&log));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (ready_tx, ready_rx) = mpsc::channel::<String>();
-        {
-            let log = Arc::clone(&log);
-            thread::spawn(move || {
-                let mut ready_tx = Some(ready_tx);
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    match line.strip_prefix("READY ") {
-                        Some(ready) if ready_tx.is_some() => {
-                            let _ = ready_tx.take().unwrap().send(ready.to_owned());
-                        }
-                        _ => log.lock().unwrap().push_str(&format!("[stdout] {line}\n")),
-                    }
-                }
-            });
-        }
-
-        let ready = match ready_rx.recv_timeout(READY_TIMEOUT) {
-            Ok(ready) => ready,
-            Err(e) => {
-                let _ = child.kill();
-                let status = child.wait();
-                thread::sleep(Duration::from_millis(100)); // let the drain threads catch up
-                panic!(
-                    "oidc-provider server did not print READY ({}; exit: {status:?}). Its output:\n{}",
-                    match e {
-                        mpsc::RecvTimeoutError::Timeout =>
-                            format!("timed out after {READY_TIMEOUT:?}"),
-                        mpsc::RecvTimeoutError::Disconnected => "stdout closed".to_owned(),
-                    },
-                    log.lock().unwrap()
-                );
-            }
-        };
-        let ready: Value = serde_json::from_str(&ready)
-            .unwrap_or_else(|e| panic!("bad READY line {ready:?}: {e}"));
-        let port = ready["port"]
-            .as_u64()
-            .and_then(|p| u16::try_from(p).ok())
-            .expect("READY.port");
-        let issuer = ready["issuer"].as_str().expect("READY.issuer").to_owned();
-        eprintln!(
-            "oidc-provider interop: issuer {issuer} ready in {:.1?}",
-            started.elapsed()
-        );
-
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .max_redirects(0)
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .build()
-            .into();
-        let stdin = child.stdin.take();
+        let issuer = server.ready_str("issuer");
         OidcProvider {
-            child,
-            stdin,
+            server,
             issuer,
-            port,
-            agent,
-            log,
+            agent: node::http_agent(),
         }
     }
 
@@ -346,12 +115,12 @@ impl OidcProvider {
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// Everything the server has written to stderr (and stray stdout lines) so far.
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.server.log()
     }
 
     /// `GET {issuer}/.well-known/openid-configuration`; panics unless 200 with JSON.
@@ -587,14 +356,6 @@ impl OidcProvider {
     }
 }
 
-impl Drop for OidcProvider {
-    fn drop(&mut self) {
-        drop(self.stdin.take()); // the server exits on stdin EOF; kill to be sure and quick
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
     let status = response.status().as_u16();
     let content_type = response
@@ -609,21 +370,6 @@ fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
         content_type,
         body,
     }
-}
-
-fn drain(mut stream: impl Read + Send + 'static, log: Arc<Mutex<String>>) {
-    thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        loop {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let text = String::from_utf8_lossy(&buf[..n]);
-                    log.lock().unwrap().push_str(&text);
-                }
-            }
-        }
-    });
 }
 
 /// The cookies one scripted browser holds: by name only (paths and expiry are ignored; the

@@ -89,7 +89,7 @@ impl Drop for ChildProcess {
     }
 }
 
-fn collect(mut stream: impl Read + Send + 'static, log: Arc<Mutex<String>>) {
+pub fn collect(mut stream: impl Read + Send + 'static, log: Arc<Mutex<String>>) {
     thread::spawn(move || {
         let mut buf = [0u8; 4096];
         loop {

@@ -8,11 +8,11 @@
 //   BETTER_AUTH_SECRET  secret (default: a fixed test string, >= 32 chars)
 //   BA_JWT_ALG          jwt plugin key algorithm: EdDSA (default), ES256, ES512, RS256, PS256.
 //                       Unset means the plugin's own defaults (no keyPairConfig at all).
-import { createServer } from "node:http";
 import { betterAuth } from "better-auth";
 import { memoryAdapter } from "better-auth/adapters/memory";
 import { toNodeHandler } from "better-auth/node";
 import { bearer, jwt } from "better-auth/plugins";
+import { listenOnLoopback, serveUntilStdinCloses } from "../shared/loopback.mjs";
 
 const KEY_PAIR_CONFIGS = {
   EdDSA: { alg: "EdDSA", crv: "Ed25519" },
@@ -42,13 +42,7 @@ if (algEnv) {
 }
 
 // Listen first: the base URL (and so iss/aud) must carry the real port.
-const server = createServer();
-await new Promise((resolve, reject) => {
-  server.once("error", reject);
-  server.listen(0, "127.0.0.1", resolve);
-});
-const { port } = server.address();
-const baseURL = `http://127.0.0.1:${port}`;
+const { server, port, origin: baseURL } = await listenOnLoopback();
 
 const auth = betterAuth({
   baseURL,
@@ -65,19 +59,4 @@ const auth = betterAuth({
 
 server.on("request", toNodeHandler(auth));
 
-process.stdout.write(`READY ${JSON.stringify({ port, baseURL })}\n`);
-
-let closing = false;
-function shutdown() {
-  if (closing) return;
-  closing = true;
-  server.close(() => process.exit(0));
-  server.closeAllConnections?.();
-  setTimeout(() => process.exit(0), 1000).unref();
-}
-process.stdin.on("end", shutdown);
-process.stdin.on("close", shutdown);
-process.stdin.on("error", shutdown);
-process.stdin.resume();
-process.on("SIGTERM", shutdown);
-process.on("SIGINT", shutdown);
+serveUntilStdinCloses(server, { port, baseURL });

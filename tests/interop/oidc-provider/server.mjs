@@ -21,8 +21,8 @@
 //
 // Nothing here is fit for production: it is a test fixture.
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { createServer } from "node:http";
 import Provider, { errors } from "oidc-provider";
+import { listenOnLoopback, serveUntilStdinCloses } from "../shared/loopback.mjs";
 
 export const CLIENT_ID = "authgate-test-client";
 export const CLIENT_SECRET = "authgate-test-client-secret-0123456789abcdef";
@@ -61,13 +61,7 @@ function signingKey(alg) {
 }
 
 // Listen first: the issuer must carry the real port.
-const server = createServer();
-await new Promise((resolve, reject) => {
-  server.once("error", reject);
-  server.listen(0, "127.0.0.1", resolve);
-});
-const { port } = server.address();
-const issuer = `http://127.0.0.1:${port}`;
+const { server, port, origin: issuer } = await listenOnLoopback();
 
 // RS256 first: it is also the default for ID tokens.
 const keys = ["RS256", "ES256", "EdDSA"].map(signingKey);
@@ -144,19 +138,4 @@ provider.on("grant.error", (_ctx, error) => {
 
 server.on("request", provider.callback());
 
-process.stdout.write(`READY ${JSON.stringify({ port, issuer })}\n`);
-
-let closing = false;
-function shutdown() {
-  if (closing) return;
-  closing = true;
-  server.close(() => process.exit(0));
-  server.closeAllConnections?.();
-  setTimeout(() => process.exit(0), 1000).unref();
-}
-process.stdin.on("end", shutdown);
-process.stdin.on("close", shutdown);
-process.stdin.on("error", shutdown);
-process.stdin.resume();
-process.on("SIGTERM", shutdown);
-process.on("SIGINT", shutdown);
+serveUntilStdinCloses(server, { port, issuer });
