@@ -1,0 +1,291 @@
+//! `/api/{user_id}/orders`: CRUD on the caller's own orders.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{ItemPath, Json, Owner, Query};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::store::{Order, OrderChanges};
+
+const TITLE_MAX_CHARS: usize = 200;
+const DESCRIPTION_MAX_CHARS: usize = 2000;
+const DEFAULT_PAGE_SIZE: u32 = 20;
+const MAX_PAGE_SIZE: u32 = 100;
+
+/// Where the caller's orders are listed and created.
+const COLLECTION: &str = "/api/{user_id}/orders";
+/// Where one of them is read, replaced, changed and deleted.
+const ITEM: &str = "/api/{user_id}/orders/{id}";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(COLLECTION, get(list).post(create))
+        .route(ITEM, get(read).put(replace).patch(update).delete(delete))
+}
+
+#[derive(Deserialize)]
+pub struct ItemId {
+    id: Uuid,
+}
+
+/// A new order.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    /// 1 to 200 characters.
+    title: String,
+    /// Up to 2000 characters.
+    description: Option<String>,
+    #[serde(default)]
+    completed: bool,
+}
+
+/// A whole order, replacing the stored one.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceOrder {
+    title: String,
+    description: Option<String>,
+    completed: bool,
+}
+
+/// Some fields of a order; `"description": null` clears the description.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOrder {
+    title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    description: Option<Option<String>>,
+    completed: Option<bool>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from a field not sent (`None`).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Page size, 1 to 100 (larger values are clamped).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// One page of orders.
+#[derive(Serialize, ToSchema)]
+pub struct OrderPage {
+    items: Vec<Order>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+fn check_title(title: &str) -> Result<(), ApiError> {
+    let chars = title.chars().count();
+    if title.trim().is_empty() || chars > TITLE_MAX_CHARS {
+        return Err(ApiError::Unprocessable(format!(
+            "title must be 1 to {TITLE_MAX_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_description(description: Option<&str>) -> Result<(), ApiError> {
+    if description.is_some_and(|d| d.chars().count() > DESCRIPTION_MAX_CHARS) {
+        return Err(ApiError::Unprocessable(format!(
+            "description must be at most {DESCRIPTION_MAX_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// List the caller's orders, oldest first.
+#[utoipa::path(get, path = "/api/{user_id}/orders", operation_id = "list_orders", tag = "orders", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the token's user"), ListParams),
+    responses(
+        (status = 200, body = OrderPage),
+        (status = 400, description = "Malformed query"),
+        (status = 401, description = "Missing or invalid token"),
+        (status = 403, description = "The path names another user"),
+        (status = 429, description = "Rate limit exceeded"),
+        (status = 503, description = "The database is unavailable; retry later"),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    Query(params): Query<ListParams>,
+) -> Result<axum::Json<OrderPage>, ApiError> {
+    let limit = params
+        .limit
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
+    let after = match params.cursor.as_deref() {
+        None | Some("") => None,
+        Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+            ApiError::BadRequest("cursor must be a `next_cursor` from a previous page".into())
+        })?),
+    };
+    let page = state.store.list(&owner, after, limit).await?;
+    Ok(axum::Json(OrderPage {
+        items: page.items,
+        next_cursor: page.next.map(|seq| seq.to_string()),
+    }))
+}
+
+/// Create a order owned by the caller.
+#[utoipa::path(post, path = "/api/{user_id}/orders", operation_id = "create_order", tag = "orders", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the token's user")),
+    request_body = NewOrder,
+    responses(
+        (status = 201, body = Order, headers(("location" = String, description = "URL of the new order"))),
+        (status = 401, description = "Missing or invalid token"),
+        (status = 403, description = "The path names another user"),
+        (status = 409, description = "Conflicts with an existing order"),
+        (status = 413, description = "Body too large"),
+        (status = 422, description = "Invalid or unknown field"),
+        (status = 503, description = "The database is unavailable; retry later"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    Json(new): Json<NewOrder>,
+) -> Result<impl IntoResponse, ApiError> {
+    check_title(&new.title)?;
+    check_description(new.description.as_deref())?;
+    let item = state
+        .store
+        .create(
+            &owner,
+            &new.title,
+            new.description.as_deref(),
+            new.completed,
+        )
+        .await?;
+    let location = format!("/api/{owner}/orders/{}", item.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(item),
+    ))
+}
+
+/// One of the caller's orders.
+#[utoipa::path(get, path = "/api/{user_id}/orders/{id}", operation_id = "get_order", tag = "orders", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Order),
+        (status = 401, description = "Missing or invalid token"),
+        (status = 403, description = "The path names another user"),
+        (status = 404, description = "No such order of the caller"),
+        (status = 503, description = "The database is unavailable; retry later"),
+    ))]
+pub async fn read(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
+) -> Result<axum::Json<Order>, ApiError> {
+    let item = state
+        .store
+        .get(&owner, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(item))
+}
+
+/// Replace one of the caller's orders.
+#[utoipa::path(put, path = "/api/{user_id}/orders/{id}", operation_id = "replace_order", tag = "orders", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
+    request_body = ReplaceOrder,
+    responses(
+        (status = 200, body = Order),
+        (status = 401, description = "Missing or invalid token"),
+        (status = 403, description = "The path names another user"),
+        (status = 404, description = "No such order of the caller"),
+        (status = 422, description = "Invalid or unknown field"),
+        (status = 503, description = "The database is unavailable; retry later"),
+    ))]
+pub async fn replace(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
+    Json(replacement): Json<ReplaceOrder>,
+) -> Result<axum::Json<Order>, ApiError> {
+    check_title(&replacement.title)?;
+    check_description(replacement.description.as_deref())?;
+    let changes = OrderChanges {
+        title: Some(replacement.title),
+        description: Some(replacement.description),
+        completed: Some(replacement.completed),
+    };
+    let item = state
+        .store
+        .update(&owner, id, changes)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(item))
+}
+
+/// Change some fields of one of the caller's orders.
+#[utoipa::path(patch, path = "/api/{user_id}/orders/{id}", operation_id = "update_order", tag = "orders", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
+    request_body = PatchOrder,
+    responses(
+        (status = 200, body = Order),
+        (status = 401, description = "Missing or invalid token"),
+        (status = 403, description = "The path names another user"),
+        (status = 404, description = "No such order of the caller"),
+        (status = 422, description = "Invalid or unknown field"),
+        (status = 503, description = "The database is unavailable; retry later"),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
+    Json(patch): Json<PatchOrder>,
+) -> Result<axum::Json<Order>, ApiError> {
+    if let Some(title) = &patch.title {
+        check_title(title)?;
+    }
+    check_description(patch.description.as_ref().and_then(Option::as_deref))?;
+    let changes = OrderChanges {
+        title: patch.title,
+        description: patch.description,
+        completed: patch.completed,
+    };
+    let item = state
+        .store
+        .update(&owner, id, changes)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(item))
+}
+
+/// Delete one of the caller's orders.
+#[utoipa::path(delete, path = "/api/{user_id}/orders/{id}", operation_id = "delete_order", tag = "orders", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the token's user"), ("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token"),
+        (status = 403, description = "The path names another user"),
+        (status = 404, description = "No such order of the caller"),
+        (status = 503, description = "The database is unavailable; retry later"),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    ItemPath(ItemId { id }): ItemPath<ItemId>,
+) -> Result<StatusCode, ApiError> {
+    if state.store.delete(&owner, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

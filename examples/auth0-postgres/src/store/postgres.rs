@@ -1,0 +1,254 @@
+//! PostgreSQL: a connection pool (sqlx) to one server shared by every replica of this API;
+//! migrations are applied at start (sqlx takes an advisory lock, so replicas starting together
+//! apply them once). Every query names its owner in the `WHERE` clause.
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use chrono::Utc;
+use secrecy::ExposeSecret;
+use sqlx::error::ErrorKind;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use uuid::Uuid;
+
+use super::{Page, StoreError};
+use crate::config::DatabaseSettings;
+
+use super::{Order, OrderChanges};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    seq: i64,
+    #[sqlx(flatten)]
+    item: Order,
+}
+
+/// The table and the columns of a `Row`, spliced into queries with `concat!` so that every
+/// query stays a string literal. The table's name is quoted: any resource name is a valid
+/// identifier, even one that is an SQL keyword.
+macro_rules! table {
+    () => {
+        r#""orders""#
+    };
+}
+
+macro_rules! columns {
+    () => {
+        "seq, id, title, description, completed, created_at, updated_at"
+    };
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+impl Store {
+    /// Connects to the server and applies the migrations in `migrations/`.
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let mut options = PgConnectOptions::from_str(settings.url.expose_secret())
+            .context("DATABASE_URL is not a valid postgres URL")?
+            .application_name(env!("CARGO_PKG_NAME"));
+        if let Some(timeout) = settings.statement_timeout {
+            // Enforced by the server: a runaway query is cancelled, not left holding a
+            // connection.
+            let millis = timeout.as_millis().to_string();
+            options = options.options([("statement_timeout", millis)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await
+            .context("cannot connect to the postgres database (DATABASE_URL)")?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .context("cannot apply database migrations")?;
+        Ok(Self { pool })
+    }
+
+    /// A connection from the pool; failing to get one (the server is down, refuses us, or
+    /// every connection is busy past the acquire timeout) is the database being unavailable.
+    async fn connection(&self) -> Result<PoolConnection<sqlx::Postgres>, StoreError> {
+        self.pool
+            .acquire()
+            .await
+            .map_err(|error| StoreError::Unavailable(error.into()))
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *connection)
+            .await
+            .map(drop)
+            .map_err(StoreError::from)
+    }
+
+    /// Up to `limit` orders of `owner` after the cursor `after`, oldest
+    /// first.
+    pub async fn list(
+        &self,
+        owner: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Page, StoreError> {
+        let mut connection = self.connection().await?;
+        let mut rows: Vec<Row> = sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM ",
+            table!(),
+            " WHERE owner_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(owner)
+        .bind(after.unwrap_or(0))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&mut *connection)
+        .await?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|row| row.seq)
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.into_iter().map(|row| row.item).collect(),
+            next,
+        })
+    }
+
+    pub async fn create(
+        &self,
+        owner: &str,
+        title: &str,
+        description: Option<&str>,
+        completed: bool,
+    ) -> Result<Order, StoreError> {
+        let mut connection = self.connection().await?;
+        let now = Utc::now();
+        let row: Row = sqlx::query_as(concat!(
+            "INSERT INTO ",
+            table!(),
+            " (id, owner_id, title, description, completed, created_at, updated_at) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+            columns!()
+        ))
+        .bind(Uuid::new_v4())
+        .bind(owner)
+        .bind(title)
+        .bind(description)
+        .bind(completed)
+        .bind(now)
+        .fetch_one(&mut *connection)
+        .await?;
+        Ok(row.item)
+    }
+
+    pub async fn get(&self, owner: &str, id: Uuid) -> Result<Option<Order>, StoreError> {
+        let mut connection = self.connection().await?;
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM ",
+            table!(),
+            " WHERE id = $1 AND owner_id = $2"
+        ))
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&mut *connection)
+        .await?;
+        Ok(row.map(|row| row.item))
+    }
+
+    /// Applies `changes` in one statement, so that concurrent changes to different fields
+    /// are all kept.
+    pub async fn update(
+        &self,
+        owner: &str,
+        id: Uuid,
+        changes: OrderChanges,
+    ) -> Result<Option<Order>, StoreError> {
+        let mut connection = self.connection().await?;
+        let (set_description, description) = match changes.description {
+            Some(description) => (true, description),
+            None => (false, None),
+        };
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "UPDATE ",
+            table!(),
+            " SET title = COALESCE($1, title), ",
+            "description = CASE WHEN $2 THEN $3 ELSE description END, ",
+            "completed = COALESCE($4, completed), updated_at = $5 ",
+            "WHERE id = $6 AND owner_id = $7 RETURNING ",
+            columns!()
+        ))
+        .bind(changes.title)
+        .bind(set_description)
+        .bind(description)
+        .bind(changes.completed)
+        .bind(Utc::now())
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&mut *connection)
+        .await?;
+        Ok(row.map(|row| row.item))
+    }
+
+    /// True when a order of `owner` was deleted.
+    pub async fn delete(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
+        let mut connection = self.connection().await?;
+        let result = sqlx::query(concat!(
+            "DELETE FROM ",
+            table!(),
+            " WHERE id = $1 AND owner_id = $2"
+        ))
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *connection)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
+/// Whether a SQLSTATE means "the server cannot serve this now; retry later" rather than a bug:
+/// connection exceptions (08), insufficient resources (53: too many connections, disk full),
+/// operator intervention (57: shutdown, statement timeout), serialization failures and
+/// deadlocks (40), and a missing or refused database or role (3D, 28).
+fn is_unavailable(sqlstate: &str) -> bool {
+    ["08", "53", "57", "40", "3D", "28"]
+        .iter()
+        .any(|class| sqlstate.starts_with(class))
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        let unavailable = match &error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(database) => {
+                match database.kind() {
+                    ErrorKind::UniqueViolation | ErrorKind::ExclusionViolation => {
+                        return Self::Conflict(error.into());
+                    }
+                    ErrorKind::ForeignKeyViolation
+                    | ErrorKind::NotNullViolation
+                    | ErrorKind::CheckViolation => return Self::Constraint(error.into()),
+                    _ => {}
+                }
+                database.code().is_some_and(|code| is_unavailable(&code))
+            }
+            _ => false,
+        };
+        if unavailable {
+            Self::Unavailable(error.into())
+        } else {
+            Self::Other(error.into())
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The security suite: every case runs against the real app on 127.0.0.1, with a real JWKS
+//! server on loopback, keys generated at test time and a PostgreSQL database of its own.
+//! Row numbers refer to authgate's reference table of attacks.
+
+mod authentication;
+mod concurrency;
+mod configuration;
+mod database;
+mod hardening;
+mod helpers;
+mod ownership;
+mod storage;

@@ -1,0 +1,266 @@
+//! SQLite: one file beside the process (sqlx, WAL mode, migrations applied at start). Every
+//! query names its owner in the `WHERE` clause.
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use chrono::Utc;
+use secrecy::ExposeSecret;
+use sqlx::error::ErrorKind;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use uuid::Uuid;
+
+use super::{Page, StoreError};
+use crate::config::DatabaseSettings;
+
+use super::{Note, NoteChanges};
+
+/// How long a write waits for another connection's write to finish before it gives up (503).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    seq: i64,
+    #[sqlx(flatten)]
+    item: Note,
+}
+
+/// The table and the columns of a `Row`, spliced into queries with `concat!` so that every
+/// query stays a string literal. The table's name is quoted: any resource name is a valid
+/// identifier, even one that is an SQL keyword.
+macro_rules! table {
+    () => {
+        r#""notes""#
+    };
+}
+
+macro_rules! columns {
+    () => {
+        "seq, id, title, description, completed, created_at, updated_at"
+    };
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating it and its directory if needed) the database file, in WAL mode, and
+    /// applies the migrations in `migrations/`.
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(settings.url.expose_secret())
+            .context("DATABASE_URL is not a valid sqlite URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        if let Some(dir) = options
+            .get_filename()
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create the database directory `{}`", dir.display())
+            })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await
+            .context("cannot open the sqlite database")?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .context("cannot apply database migrations")?;
+        Ok(Self { pool })
+    }
+
+    /// A connection from the pool; failing to get one is the database being unavailable.
+    async fn connection(&self) -> Result<PoolConnection<sqlx::Sqlite>, StoreError> {
+        self.pool
+            .acquire()
+            .await
+            .map_err(|error| StoreError::Unavailable(error.into()))
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *connection)
+            .await
+            .map(drop)
+            .map_err(StoreError::from)
+    }
+
+    /// Up to `limit` notes of `owner` after the cursor `after`, oldest
+    /// first.
+    pub async fn list(
+        &self,
+        owner: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Page, StoreError> {
+        let mut connection = self.connection().await?;
+        let mut rows: Vec<Row> = sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM ",
+            table!(),
+            " WHERE owner_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(owner)
+        .bind(after.unwrap_or(0))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&mut *connection)
+        .await?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|row| row.seq)
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.into_iter().map(|row| row.item).collect(),
+            next,
+        })
+    }
+
+    pub async fn create(
+        &self,
+        owner: &str,
+        title: &str,
+        description: Option<&str>,
+        completed: bool,
+    ) -> Result<Note, StoreError> {
+        let mut connection = self.connection().await?;
+        let now = Utc::now();
+        let row: Row = sqlx::query_as(concat!(
+            "INSERT INTO ",
+            table!(),
+            " (id, owner_id, title, description, completed, created_at, updated_at) ",
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
+            columns!()
+        ))
+        .bind(Uuid::new_v4())
+        .bind(owner)
+        .bind(title)
+        .bind(description)
+        .bind(completed)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *connection)
+        .await?;
+        Ok(row.item)
+    }
+
+    pub async fn get(&self, owner: &str, id: Uuid) -> Result<Option<Note>, StoreError> {
+        let mut connection = self.connection().await?;
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM ",
+            table!(),
+            " WHERE id = ? AND owner_id = ?"
+        ))
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&mut *connection)
+        .await?;
+        Ok(row.map(|row| row.item))
+    }
+
+    /// Applies `changes` in one statement, so that concurrent changes to different fields
+    /// are all kept.
+    pub async fn update(
+        &self,
+        owner: &str,
+        id: Uuid,
+        changes: NoteChanges,
+    ) -> Result<Option<Note>, StoreError> {
+        let mut connection = self.connection().await?;
+        let (set_description, description) = match changes.description {
+            Some(description) => (true, description),
+            None => (false, None),
+        };
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "UPDATE ",
+            table!(),
+            " SET title = COALESCE(?, title), ",
+            "description = CASE WHEN ? THEN ? ELSE description END, ",
+            "completed = COALESCE(?, completed), updated_at = ? ",
+            "WHERE id = ? AND owner_id = ? RETURNING ",
+            columns!()
+        ))
+        .bind(changes.title)
+        .bind(set_description)
+        .bind(description)
+        .bind(changes.completed)
+        .bind(Utc::now())
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&mut *connection)
+        .await?;
+        Ok(row.map(|row| row.item))
+    }
+
+    /// True when a note of `owner` was deleted.
+    pub async fn delete(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
+        let mut connection = self.connection().await?;
+        let result = sqlx::query(concat!(
+            "DELETE FROM ",
+            table!(),
+            " WHERE id = ? AND owner_id = ?"
+        ))
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *connection)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
+/// SQLite's primary result codes (the low byte of an extended code) that mean "busy or out of
+/// resources, try again later" rather than a bug.
+const UNAVAILABLE_CODES: [i32; 5] = [
+    5,  // SQLITE_BUSY: another connection held the lock longer than the busy timeout
+    6,  // SQLITE_LOCKED
+    10, // SQLITE_IOERR
+    13, // SQLITE_FULL: the disk is full
+    14, // SQLITE_CANTOPEN
+];
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        let unavailable = match &error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(database) => {
+                match database.kind() {
+                    ErrorKind::UniqueViolation => return Self::Conflict(error.into()),
+                    ErrorKind::ForeignKeyViolation
+                    | ErrorKind::NotNullViolation
+                    | ErrorKind::CheckViolation => return Self::Constraint(error.into()),
+                    _ => {}
+                }
+                database
+                    .code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .is_some_and(|code| UNAVAILABLE_CODES.contains(&(code & 0xff)))
+            }
+            _ => false,
+        };
+        if unavailable {
+            Self::Unavailable(error.into())
+        } else {
+            Self::Other(error.into())
+        }
+    }
+}
