@@ -30,7 +30,19 @@ pub enum Command {
     /// or Ctrl-C at any prompt leaves with status 130 and writes nothing. Without a terminal, a
     /// missing answer is an error (status 2) naming its flag; --yes takes the defaults.
     New(NewArgs),
-    /// (Re)generate the auth module of the project at PATH.
+    /// (Re)generate the auth module of the project at PATH, keeping your edits.
+    ///
+    /// In a project with an `authgate.toml`: applies the flags given to its answers (e.g.
+    /// `--provider auth0`), renders again, and updates `src/auth/`, the tests and settings that
+    /// depend on the provider, `.env.example`, `README.md` and the Cargo.toml dependencies.
+    /// Files you have not touched are replaced; files you edited are merged three ways against
+    /// authgate's copy of what it last wrote (`.authgate/pristine/`). Overlapping edits get
+    /// conflict markers, are listed, and the exit status is 1.
+    ///
+    /// In a Rust package that authgate did not generate: asks for (or takes) the provider,
+    /// algorithms and user claim, writes `src/auth/`, adds its dependencies, records
+    /// `authgate.toml`, and prints how to wire the module into your router. An existing
+    /// `src/auth/` is never overwritten.
     Auth(AuthArgs),
     /// List the identity providers, their algorithms, user claim and environment variables.
     Providers,
@@ -69,16 +81,47 @@ pub struct AuthArgs {
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
-    #[command(flatten)]
-    pub answers: AnswerArgs,
+    /// Identity provider that issues the tokens [default: the recorded one, else better-auth]
+    #[arg(long, value_enum, value_name = "PROVIDER")]
+    pub provider: Option<Provider>,
 
-    /// Show what would change, and write nothing.
+    /// Signing algorithm(s) to accept, repeatable or comma-separated [default: the recorded
+    /// ones; the provider's when --provider changes it]
+    #[arg(long = "alg", value_name = "ALG", value_delimiter = ',')]
+    pub algorithms: Vec<String>,
+
+    /// Claim that holds the user id [default: the recorded one, else sub]
+    #[arg(long, value_name = "CLAIM")]
+    pub user_claim: Option<String>,
+
+    /// Take the default for every answer not given (only asked where there is no authgate.toml)
+    #[arg(long, short)]
+    pub yes: bool,
+
+    /// Show what would change as unified diffs, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Write nothing; exit with status 1 (showing the diff) when `authgate auth` would change
+    /// anything, e.g. in CI after upgrading authgate or editing authgate.toml.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
 
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+impl AuthArgs {
+    /// The answers given as flags: the provider, algorithms and user claim.
+    pub fn answers(&self) -> Answers {
+        Answers {
+            provider: self.provider,
+            algorithms: (!self.algorithms.is_empty()).then(|| self.algorithms.clone()),
+            user_claim: self.user_claim.clone(),
+            ..Answers::default()
+        }
+    }
 }
 
 /// One flag per answer. An answer not given comes from `--config`, then the default under

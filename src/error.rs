@@ -17,10 +17,62 @@ pub enum UsageError {
     #[error("missing {flag} (stdin is not a terminal; pass it, or --yes for the defaults)")]
     MissingAnswer { flag: &'static str },
 
+    #[error("`{}` is not a directory; pass the directory of a Rust package", .0.display())]
+    ProjectNotADirectory(PathBuf),
+
     #[error(
-        "`authgate auth` is not supported yet; run `authgate new <PATH>` to generate a new project"
+        "`{}` has no Cargo.toml; `authgate auth` adds the auth module to a Rust package \
+         (`authgate new <PATH>` creates a whole project)", .0.display()
     )]
-    AuthCommandNotSupportedYet,
+    NoCargoToml(PathBuf),
+
+    #[error(
+        "`{}` is a workspace manifest without a package; run `authgate auth` in the directory \
+         of the member that should hold the auth module", .0.display()
+    )]
+    WorkspaceManifest(PathBuf),
+
+    #[error(
+        "`{}` sets edition {edition}; the auth module needs edition 2024 (Rust 1.88 or newer): \
+         migrate with `cargo fix --edition`, set `edition = \"2024\"`, then run again", .path.display()
+    )]
+    EditionTooOld { path: PathBuf, edition: String },
+
+    #[error(
+        "`{}` exists and authgate did not write it (there is no authgate.toml); move it away or \
+         rename it, then run `authgate auth` again", .0.display()
+    )]
+    ForeignAuthModule(PathBuf),
+
+    #[error(
+        "`{}` does not exist: there is no auth module to check; run `authgate auth` to add one",
+        .0.display()
+    )]
+    NothingToCheck(PathBuf),
+
+    #[error("cannot read `{}`: {reason}; check its permissions", .path.display())]
+    AnswersFileUnreadable { path: PathBuf, reason: String },
+
+    #[error(
+        "`{}` is not valid: {reason}; fix it (it records the answers authgate generated this \
+         project from)", .path.display()
+    )]
+    AnswersFileInvalid { path: PathBuf, reason: String },
+
+    #[error(
+        "`{}` has no `{key}` answer; add the one this project was generated with", .path.display()
+    )]
+    AnswersFileIncomplete { path: PathBuf, key: &'static str },
+
+    #[error(
+        "`{}` was written by authgate {recorded}, newer than this authgate ({ours}); install \
+         authgate {recorded} or newer", .path.display()
+    )]
+    NewerAuthgate {
+        path: PathBuf,
+        recorded: String,
+        ours: &'static str,
+    },
 
     #[error(
         "{source_desc} `{name}` is not a valid crate name (ASCII letters, digits, `-` and `_`, \
@@ -99,6 +151,39 @@ pub enum UsageError {
 
     #[error("the answers file `{}` is not valid: {reason}; fix it or remove the offending key", .path.display())]
     ConfigInvalid { path: PathBuf, reason: String },
+}
+
+/// `authgate auth` finished, or checked, and something needs the user (exit status 1).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum RegenFailure {
+    #[error(
+        "your edits and authgate's overlap in {}; resolve the conflict markers (<<<<<<< yours \
+         ... >>>>>>> authgate) there, then run `authgate auth --check`", list(.0)
+    )]
+    Conflicts(Vec<PathBuf>),
+
+    #[error(
+        "{} still {} conflict markers; resolve them (keep the lines you want, delete the \
+         <<<<<<<, |||||||, ======= and >>>>>>> lines), then run `authgate auth` again",
+        list(.0), if .0.len() == 1 { "has" } else { "have" }
+    )]
+    Unresolved(Vec<PathBuf>),
+
+    #[error("the auth module is out of date; run `{command}` to update it")]
+    OutOfDate { command: String },
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c`: paths in backticks.
+fn list(paths: &[PathBuf]) -> String {
+    let quoted: Vec<String> = paths
+        .iter()
+        .map(|path| format!("`{}`", path.display()))
+        .collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// The user left the wizard before anything was written (exit status 130).

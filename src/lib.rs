@@ -5,6 +5,10 @@
 //! [`prompt`]s), [`render`] turns the answers into file texts without touching the disk, and
 //! [`write`] puts them on disk all-or-nothing, or only lists them (`--dry-run`).
 //!
+//! `authgate auth` regenerates the auth module of an existing repository: [`regen`] plans it
+//! (the recorded answers, the flags, a three-way [`merge`] of each file the user edited, and the
+//! Cargo.toml dependencies through [`deps`]) without writing anything, then applies the plan.
+//!
 //! For tests and tools, the whole default project is one call away:
 //! ```
 //! let options = authgate::options::Options::defaults("my-api")?;
@@ -14,10 +18,13 @@
 //! ```
 
 pub mod cli;
+pub mod deps;
 pub mod error;
+pub mod merge;
 pub mod options;
 pub mod prompt;
 pub mod provider;
+pub mod regen;
 pub mod render;
 pub mod write;
 
@@ -29,9 +36,9 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 use console::style;
 
-use crate::cli::{AnswerArgs, Cli, Command, NewArgs};
-use crate::error::UsageError;
-use crate::options::{Answers, NameSource, Options};
+use crate::cli::{AnswerArgs, AuthArgs, Cli, Command, NewArgs};
+use crate::error::{RegenFailure, UsageError};
+use crate::options::{Answers, NameSource, Options, Scope};
 use crate::provider::Provider;
 
 pub use crate::error::exit_code;
@@ -41,7 +48,15 @@ pub use crate::error::exit_code;
 pub fn run(cli: Cli) -> Result<()> {
     let text = match cli.command {
         Command::New(args) => new_project(args)?,
-        Command::Auth(_) => return Err(UsageError::AuthCommandNotSupportedYet.into()),
+        Command::Auth(args) => {
+            // The report is printed even when the command ends in a failure (conflicts, drift).
+            let (text, failure) = auth_command(args)?;
+            print(&text)?;
+            return match failure {
+                Some(failure) => Err(failure.into()),
+                None => Ok(()),
+            };
+        }
         Command::Providers => providers_listing(),
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -49,6 +64,10 @@ pub fn run(cli: Cli) -> Result<()> {
             String::from_utf8(out).context("shell completions are not UTF-8")?
         }
     };
+    print(&text)
+}
+
+fn print(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -56,11 +75,17 @@ pub fn run(cli: Cli) -> Result<()> {
         .context("cannot write to stdout")
 }
 
+/// Everything `authgate new` writes for these options: the rendered project, and the copies of
+/// its regenerable files under `.authgate/pristine/` that `authgate auth` merges against.
+pub fn project_files(options: &Options) -> Result<render::RenderedFiles> {
+    Ok(regen::with_pristine_copies(render::render(options)?))
+}
+
 /// Renders a new project into a directory, validating the target first, all or nothing.
 /// This is what `authgate new PATH` does once the answers are known.
 pub fn generate_project(options: &Options, target: &Path) -> Result<render::RenderedFiles> {
     write::check_target(target)?;
-    let files = render::render(options)?;
+    let files = project_files(options)?;
     write::write_project(target, &files)?;
     Ok(files)
 }
@@ -76,7 +101,7 @@ fn new_project(args: NewArgs) -> Result<String> {
     // The cheapest refusal first: never ask questions for a directory that cannot be used.
     write::check_target(&path)?;
     let (options, wizard) = resolve_options(answers, &path)?;
-    let files = render::render(&options)?;
+    let files = project_files(&options)?;
     // Asked last, so that whatever can fail has failed before the user says yes.
     if let Some(wizard) = wizard
         && !dry_run
@@ -136,6 +161,232 @@ fn resolve_options(args: AnswerArgs, path: &Path) -> Result<(Options, Option<pro
     let answers = wizard.ask_missing(answers, &directory)?;
     wizard.show_summary(path, &directory, &answers)?;
     let options = Options::from_answers(answers, name_source)?;
+    Ok((options, Some(wizard)))
+}
+
+/// `authgate auth`: plans the regeneration, then shows it (`--dry-run`, `--check`) or applies
+/// it. Returns what to print, and the failure to end with (exit status 1) after printing it:
+/// conflicts to resolve, or a module out of date under `--check`.
+fn auth_command(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
+    let flags = args.answers();
+    let root = args.path.clone();
+    let (plan, wizard) = match regen::inspect(&root, args.check)? {
+        regen::Found::Recorded(file) => {
+            let answers_path = root.join(render::ANSWERS_FILE);
+            let (options, previous) = regen::recorded_options(&file, &answers_path, &flags)?;
+            let plan = regen::plan(&root, file.scope, &options, previous.as_ref())?;
+            (plan, None)
+        }
+        regen::Found::Package => {
+            let (options, wizard) = resolve_module_options(flags, args.yes, &root)?;
+            let plan = regen::plan(&root, Scope::AuthModule, &options, None)?;
+            (plan, wizard)
+        }
+    };
+    let fix = match shell_quote(&root.display().to_string()).as_str() {
+        "." | "./" => "authgate auth".to_owned(),
+        shown => format!("authgate auth {shown}"),
+    };
+
+    if args.check {
+        if !plan.changes_files() {
+            let text = format!(
+                "{} `{}` is up to date ({})\n",
+                style("ok:").for_stdout().green().bold(),
+                display_dir(&root),
+                describe(&plan.options)
+            );
+            return Ok((if args.quiet { String::new() } else { text }, None));
+        }
+        let text = if args.quiet {
+            String::new()
+        } else {
+            format!(
+                "{} `{}` ({}):\n{}\n{}",
+                style("would change").for_stdout().bold(),
+                display_dir(&root),
+                describe(&plan.options),
+                regen::summary(&plan),
+                regen::diff(&plan)
+            )
+        };
+        return Ok((text, Some(RegenFailure::OutOfDate { command: fix })));
+    }
+
+    if args.dry_run {
+        if args.quiet {
+            return Ok((String::new(), None));
+        }
+        if !plan.changes_files() {
+            let text = format!(
+                "`{}` is up to date ({}); nothing to change\n",
+                display_dir(&root),
+                describe(&plan.options)
+            );
+            return Ok((text, None));
+        }
+        let text = format!(
+            "{} `{}` ({}):\n{}\n{}nothing written (--dry-run)\n",
+            style("would change").for_stdout().bold(),
+            display_dir(&root),
+            describe(&plan.options),
+            regen::summary(&plan),
+            regen::diff(&plan)
+        );
+        return Ok((text, None));
+    }
+
+    if let Some(wizard) = wizard {
+        wizard.confirm_with(format!("Add the auth module to `{}`?", display_dir(&root)))?;
+    }
+    regen::apply(&plan).with_context(|| {
+        format!(
+            "cannot update `{}`; run `{fix}` again once fixed",
+            display_dir(&root)
+        )
+    })?;
+    let conflicts = plan.conflicts();
+    let failure = (!conflicts.is_empty()).then_some(RegenFailure::Conflicts(conflicts));
+    if args.quiet {
+        return Ok((String::new(), failure));
+    }
+    Ok((auth_report(&plan), failure))
+}
+
+/// `auth0, RS256, user claim `sub``
+fn describe(options: &Options) -> String {
+    let algorithms: Vec<&str> = options.algorithms.iter().map(|a| a.as_str()).collect();
+    format!(
+        "{}, {}, user claim `{}`",
+        options.provider,
+        algorithms.join(", "),
+        options.user_claim
+    )
+}
+
+/// What `authgate auth` did, and what to do next.
+fn auth_report(plan: &regen::Plan) -> String {
+    let root = display_dir(&plan.root);
+    if !plan.changes_files() {
+        return format!(
+            "`{root}` is up to date ({}); nothing changed\n{}",
+            describe(&plan.options),
+            regen::summary(plan)
+        );
+    }
+    let first = plan.changes.iter().any(|change| {
+        change.path == Path::new(render::ANSWERS_FILE) && change.kind == regen::ChangeKind::Created
+    });
+    let done = if first {
+        "added the auth module to"
+    } else {
+        "updated"
+    };
+    let mut out = format!(
+        "{} `{root}` ({}):\n{}",
+        style(done).for_stdout().green().bold(),
+        describe(&plan.options),
+        regen::summary(plan)
+    );
+    if plan.rendered_base {
+        out.push_str(
+            "\n(no `.authgate/` here: your edits were found by comparing with a fresh rendering \
+             of the recorded answers; `.authgate/` now holds the copies for next time)\n",
+        );
+    }
+    let required: Vec<&str> = plan
+        .options
+        .provider
+        .env_vars()
+        .iter()
+        .filter(|var| var.required)
+        .map(|var| var.name)
+        .collect();
+    let _ = writeln!(out, "\n{}", style("next:").for_stdout().bold());
+    if !plan.conflicts().is_empty() {
+        out.push_str(
+            "  resolve the conflicts in the files marked `conflict` or `restored` (search for \
+             <<<<<<<), then\n",
+        );
+    }
+    if first {
+        // The module was just added to a package of the user's: show how to use it.
+        out.push_str(
+            "  wire the module into your router (e.g. in src/main.rs; a handler that takes \
+             `auth::AuthUser` answers 401 without a valid token):\n",
+        );
+        for line in WIRING {
+            let _ = writeln!(out, "    {line}");
+        }
+        let _ = writeln!(
+            out,
+            "  with a state of your own, implement `FromRef<YourState> for Arc<auth::Verifier>` \
+             instead of `.with_state(verifier)`\n  set {} in the environment \
+             (`authgate providers` lists every variable), then `cargo run`",
+            required.join(", ")
+        );
+        return out;
+    }
+    out.push_str("  cargo test\n");
+    if plan
+        .changes
+        .iter()
+        .any(|change| change.path == Path::new(".env.example"))
+    {
+        let _ = writeln!(
+            out,
+            "  compare .env with .env.example    # {} reads {}",
+            plan.options.provider,
+            required.join(", ")
+        );
+    } else if plan.scope == Scope::AuthModule
+        && plan
+            .changes
+            .iter()
+            .any(|change| change.path == Path::new(render::ANSWERS_FILE))
+    {
+        let _ = writeln!(
+            out,
+            "  check your environment    # {} reads {}",
+            plan.options.provider,
+            required.join(", ")
+        );
+    }
+    out
+}
+
+/// The lines that wire the auth module into a router, printed after `authgate auth` adds the
+/// module to a repository (the tests compile them). All but `mod auth;` go in an async
+/// function that returns a `Result` (e.g. `main`).
+pub const WIRING: [&str; 5] = [
+    "mod auth;",
+    "let verifier = std::sync::Arc::new(auth::Verifier::new(auth::AuthSettings::from_env(false).expect(\"auth settings\"))?);",
+    "verifier.start(); // loads the signing keys and keeps them fresh",
+    "let app: axum::Router = axum::Router::new().route(\"/me\", axum::routing::get(me)).with_state(verifier);",
+    "async fn me(user: auth::AuthUser) -> String { user.user_id }",
+];
+
+/// The answers of an auth module added to a repository authgate did not generate: the flags,
+/// then the defaults under `--yes`, then the wizard when stdin and stderr are terminals.
+fn resolve_module_options(
+    flags: Answers,
+    yes: bool,
+    path: &Path,
+) -> Result<(Options, Option<prompt::Wizard>)> {
+    let mut answers = regen::module_answers(flags);
+    if yes {
+        answers = answers.or_defaults();
+    }
+    let Some(flag) = answers.first_missing() else {
+        return Ok((Options::from_answers(answers, NameSource::Flag)?, None));
+    };
+    if !prompt::is_interactive() {
+        return Err(UsageError::MissingAnswer { flag }.into());
+    }
+    let wizard = prompt::Wizard::new();
+    let answers = wizard.ask_missing(answers, "app")?;
+    wizard.show_auth_summary(path, &answers)?;
+    let options = Options::from_answers(answers, NameSource::Flag)?;
     Ok((options, Some(wizard)))
 }
 

@@ -83,16 +83,47 @@ pub struct Answers {
     pub user_in_path: Option<bool>,
 }
 
-/// The shape of `authgate.toml` as read by `--config`.
-#[derive(Debug, Deserialize)]
+/// What `authgate.toml` says authgate generated in this repository.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// The whole project (`authgate new`); every answer is recorded. The default, so that the
+    /// key is written only for the other scope.
+    #[default]
+    Project,
+    /// Only the auth module (`authgate auth` in a repository authgate did not generate); only
+    /// the provider, algorithms and user claim are recorded.
+    AuthModule,
+}
+
+/// The shape of `authgate.toml` (and of a `--config` answers file).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AnswersFile {
-    /// Recorded for the reader; the answers do not depend on it.
+pub struct AnswersFile {
+    /// The authgate that wrote the file.
     #[serde(default)]
-    #[allow(dead_code)]
-    authgate_version: Option<String>,
+    pub authgate_version: Option<String>,
+    /// What authgate generated here; `--config` ignores it.
     #[serde(default)]
-    answers: Answers,
+    pub scope: Scope,
+    #[serde(default)]
+    pub answers: Answers,
+}
+
+impl AnswersFile {
+    /// Parses the text of an answers file; the error is one line (`line 3: unknown field ...`).
+    pub fn from_toml(text: &str) -> Result<AnswersFile, String> {
+        toml::from_str::<AnswersFile>(text).map_err(|e| {
+            let message = e.message().trim().replace('\n', " ");
+            match e.span() {
+                Some(span) => {
+                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                    format!("line {line}: {message}")
+                }
+                None => message,
+            }
+        })
+    }
 }
 
 impl Answers {
@@ -110,18 +141,7 @@ impl Answers {
 
     /// Parses the text of an answers file; the error is one line (`line 3: unknown field ...`).
     pub fn from_toml(text: &str) -> Result<Answers, String> {
-        toml::from_str::<AnswersFile>(text)
-            .map(|file| file.answers)
-            .map_err(|e| {
-                let message = e.message().trim().replace('\n', " ");
-                match e.span() {
-                    Some(span) => {
-                        let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                        format!("line {line}: {message}")
-                    }
-                    None => message,
-                }
-            })
+        AnswersFile::from_toml(text).map(|file| file.answers)
     }
 
     /// Keeps every answer given here and takes the rest from `fallback`.
@@ -245,6 +265,46 @@ impl Options {
     /// Every casing of the owned resource.
     pub fn resource_names(&self) -> ResourceNames {
         ResourceNames::new(&self.resource)
+    }
+
+    /// The text of `authgate.toml` for `scope`: the tool version and the answers (every one for
+    /// a project; only the provider, algorithms and user claim for the auth module alone),
+    /// never a secret.
+    pub fn answers_file_for(&self, scope: Scope, authgate_version: &str) -> String {
+        match scope {
+            Scope::Project => self.answers_file(authgate_version),
+            Scope::AuthModule => self.module_answers_file(authgate_version),
+        }
+    }
+
+    fn module_answers_file(&self, authgate_version: &str) -> String {
+        #[derive(Serialize)]
+        struct File<'a> {
+            authgate_version: &'a str,
+            scope: Scope,
+            answers: Recorded<'a>,
+        }
+        #[derive(Serialize)]
+        struct Recorded<'a> {
+            provider: Provider,
+            algorithms: &'a [Algorithm],
+            user_claim: &'a str,
+        }
+        let file = File {
+            authgate_version,
+            scope: Scope::AuthModule,
+            answers: Recorded {
+                provider: self.provider,
+                algorithms: &self.algorithms,
+                user_claim: &self.user_claim,
+            },
+        };
+        let body = toml::to_string(&file).expect("the answers serialize to TOML");
+        format!(
+            "# Written by authgate: the answers its auth module (src/auth/) was generated from.\n\
+             # It holds no secrets; `authgate auth` reads it to regenerate the module.\n\
+             {body}"
+        )
     }
 
     /// The text of `authgate.toml`: the tool version and every answer, never a secret.

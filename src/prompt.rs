@@ -117,9 +117,22 @@ impl Wizard {
             .context("cannot write to the terminal")
     }
 
+    /// Prints the auth module's answers and the `authgate auth` command line that gives the
+    /// same module without questions. `answers` must hold the provider, algorithms and claim.
+    pub fn show_auth_summary(&self, path: &Path, answers: &Answers) -> Result<()> {
+        let text = auth_summary(path, answers);
+        self.term
+            .write_str(&text)
+            .context("cannot write to the terminal")
+    }
+
     /// Asks whether to go ahead; anything but yes is [`Cancelled`].
     pub fn confirm(&self, path: &Path) -> Result<()> {
-        let prompt = format!("Create `{}`?", crate::display_dir(path));
+        self.confirm_with(format!("Create `{}`?", crate::display_dir(path)))
+    }
+
+    /// Asks `prompt` (a yes/no question, yes by default); anything but yes is [`Cancelled`].
+    pub fn confirm_with(&self, prompt: String) -> Result<()> {
         let yes = self.read(|| {
             Confirm::with_theme(&self.theme)
                 .with_prompt(prompt)
@@ -480,6 +493,41 @@ fn summary(path: &Path, directory: &str, answers: &Answers) -> String {
         style(equivalent_command(path, directory, answers))
             .for_stderr()
             .bold()
+    );
+    out
+}
+
+/// The auth module's answers, then the `authgate auth` command line that gives them.
+fn auth_summary(path: &Path, answers: &Answers) -> String {
+    let algorithms = answers.algorithms.as_deref().unwrap_or_default().join(", ");
+    let rows = [
+        ("directory", format!("`{}`", crate::display_dir(path))),
+        ("provider", display(answers.provider)),
+        ("algorithms", algorithms),
+        ("user-id claim", display(answers.user_claim.as_deref())),
+    ];
+    let width = rows.iter().map(|(label, _)| label.len()).max();
+    let width = width.unwrap_or_default();
+    let mut out = String::from("\n");
+    for (label, value) in rows {
+        let value = style(value).for_stderr().cyan();
+        let _ = writeln!(out, "  {label:<width$}  {value}");
+    }
+    let quote = crate::shell_quote;
+    let mut command = format!("authgate auth {}", quote(&path.display().to_string()));
+    if let Some(provider) = answers.provider {
+        let _ = write!(command, " --provider {provider}");
+    }
+    if let Some(algorithms) = &answers.algorithms {
+        let _ = write!(command, " --alg {}", quote(&algorithms.join(",")));
+    }
+    if let Some(claim) = &answers.user_claim {
+        let _ = write!(command, " --user-claim {}", quote(claim));
+    }
+    let _ = writeln!(
+        out,
+        "\nthe same without questions:\n  {}\n",
+        style(command).for_stderr().bold()
     );
     out
 }

@@ -1,4 +1,5 @@
-//! Sinks for a rendered project: write it to disk all-or-nothing, or describe it (`--dry-run`).
+//! Sinks for a rendered project: write it to disk all-or-nothing, or describe it (`--dry-run`);
+//! and the atomic one-file writes that `authgate auth` makes.
 //!
 //! A new project is written into a hidden staging directory first and moved into place only when
 //! every file is written, so a failure half-way leaves nothing behind:
@@ -106,6 +107,55 @@ pub fn dry_run_plan(files: &RenderedFiles) -> Vec<PlannedFile> {
             bytes: text.len(),
         })
         .collect()
+}
+
+/// Replaces (or creates) the file at `path` with `text` atomically: the text is written to a
+/// temporary file in the same directory, which is then renamed onto `path`, so that a reader (or
+/// a crash) sees the old file or the new one, never half of one. An existing file keeps its
+/// permissions; a new one gets the usual mode (0666 minus the umask). Missing parent
+/// directories are created.
+pub fn write_file_atomic(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
+
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the directory `{}`", dir.display()))?;
+    let permissions = fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".authgate-").suffix(".tmp");
+    #[cfg(unix)]
+    if permissions.is_none() {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    if let Some(permissions) = permissions {
+        file.as_file()
+            .set_permissions(permissions)
+            .with_context(|| format!("cannot keep the permissions of `{}`", path.display()))?;
+    }
+    file.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot replace `{}`", path.display()))?;
+    Ok(())
+}
+
+/// Removes the file at `path`; a file already gone is fine.
+pub fn remove_file(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove `{}`", path.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn write_beside_then_rename(target: &Path, parent: &Path, files: &RenderedFiles) -> Result<()> {
@@ -330,6 +380,37 @@ mod tests {
         assert_eq!(usage(&target), UsageError::TargetNotEmpty(target.clone()));
         let file = target.join("x");
         assert_eq!(usage(&file), UsageError::TargetNotADirectory(file.clone()));
+    }
+
+    #[test]
+    fn atomic_writes_replace_keep_permissions_and_leave_no_temporary_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a/b.txt");
+        write_file_atomic(&path, "one\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "one\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_ne!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        write_file_atomic(&path, "two\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "two\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o640
+            );
+        }
+        assert_eq!(listing(&tmp.path().join("a")), ["b.txt"]);
+        remove_file(&path).unwrap();
+        remove_file(&path).unwrap();
+        assert!(listing(&tmp.path().join("a")).is_empty());
     }
 
     #[test]

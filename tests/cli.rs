@@ -65,7 +65,7 @@ fn refused(args: &[&str], message: &str) {
 /// The files the default project consists of, from the library itself.
 fn default_project_files() -> Vec<PathBuf> {
     let options = authgate::options::Options::defaults("my-api").unwrap();
-    authgate::render::render(&options)
+    authgate::project_files(&options)
         .unwrap()
         .into_keys()
         .collect()
@@ -634,11 +634,59 @@ fn no_colour_when_not_on_a_terminal() {
 }
 
 #[test]
-fn auth_is_not_supported_yet() {
-    let message =
-        "`authgate auth` is not supported yet; run `authgate new <PATH>` to generate a new project";
-    refused(&["auth"], message);
-    refused(&["auth", "some/project", "--provider", "auth0"], message);
+fn auth_refuses_a_target_that_is_not_a_rust_package() {
+    refused(
+        &["auth", "--yes"],
+        "`.` has no Cargo.toml; `authgate auth` adds the auth module to a Rust package \
+         (`authgate new <PATH>` creates a whole project)",
+    );
+    refused(
+        &["auth", "some/project", "--provider", "auth0"],
+        "`some/project` is not a directory; pass the directory of a Rust package",
+    );
+    refused(
+        &["auth", "--check"],
+        "`./authgate.toml` does not exist: there is no auth module to check; run `authgate auth` \
+         to add one",
+    );
+    refused_with(
+        |dir| fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap(),
+        &["auth", "--yes"],
+        "`./Cargo.toml` is a workspace manifest without a package; run `authgate auth` in the \
+         directory of the member that should hold the auth module",
+    );
+    refused_with(
+        |dir| {
+            fs::write(
+                dir.join("Cargo.toml"),
+                "[package]\nname = \"old\"\nedition = \"2021\"\n",
+            )
+            .unwrap()
+        },
+        &["auth", "--yes"],
+        "`./Cargo.toml` sets edition 2021; the auth module needs edition 2024 (Rust 1.88 or \
+         newer): migrate with `cargo fix --edition`, set `edition = \"2024\"`, then run again",
+    );
+    refused_with(
+        |dir| {
+            fs::write(
+                dir.join("Cargo.toml"),
+                "[package]\nname = \"mine\"\nedition = \"2024\"\n",
+            )
+            .unwrap()
+        },
+        &["auth"],
+        "missing --provider (stdin is not a terminal; pass it, or --yes for the defaults)",
+    );
+    // Only the auth answers are flags of `auth`.
+    for flag in ["--storage=memory", "--resource=notes", "--name=x"] {
+        let dir = TempDir::new().unwrap();
+        authgate(dir.path())
+            .args(["auth", flag])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("unexpected argument"));
+    }
 }
 
 #[test]

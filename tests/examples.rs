@@ -1,13 +1,13 @@
 //! Every answers file in `examples/` renders, and the project it renders is checked in beside it
-//! (`examples/<name>.toml` → `examples/<name>/`), so that readers can browse exactly what
-//! authgate generates. Refresh with `UPDATE_EXAMPLES=1 cargo test --test examples`.
+//! (`examples/<name>.toml` → `examples/<name>/`, `.authgate/` included), so that readers can
+//! browse exactly what `authgate new` writes. Refresh with `UPDATE_EXAMPLES=1 cargo test --test examples`.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use authgate::options::{Answers, NameSource, Options};
-use authgate::render::render;
+use authgate::project_files;
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -47,7 +47,7 @@ fn checked_in_examples_match_what_authgate_renders() {
             .unwrap_or_else(|e| panic!("{}: {e}", answers_path.display()));
         let options = Options::from_answers(answers.or_defaults(), NameSource::AnswersFile)
             .unwrap_or_else(|e| panic!("{}: {e}", answers_path.display()));
-        let rendered = render(&options).unwrap();
+        let rendered = project_files(&options).unwrap();
         let project_dir = answers_path.with_extension("");
         if update {
             let _ = fs::remove_dir_all(&project_dir);

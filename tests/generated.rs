@@ -12,9 +12,8 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -23,12 +22,11 @@ use authgate::options::{Answers, NameSource, Options, Storage};
 use authgate::provider::Provider;
 use serde_json::{Value, json};
 use support::better_auth::BetterAuthServer;
+use support::cargo::{repo_dir, tail, target_dir};
 use support::jwt::{base64url_encode, decode_unverified};
 use support::oidc::{self, OidcProvider};
 use support::process::{ChildProcess, free_port};
 
-/// How many lines of a failed command's output a panic message shows.
-const FAILURE_TAIL_LINES: usize = 200;
 /// The fewest tests the generated project's integration-test binary may report as passed.
 const MIN_GENERATED_TESTS: u64 = 35;
 /// How long the generated server may take to answer `/ready` with 200.
@@ -140,16 +138,6 @@ impl Scenario {
     }
 }
 
-/// This repository.
-fn repo_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The one target directory every generated project builds into.
-fn target_dir() -> PathBuf {
-    repo_dir().join("target/generated")
-}
-
 /// A scenario rendered on disk, ready for cargo.
 struct GeneratedProject {
     scenario: &'static str,
@@ -217,73 +205,7 @@ impl GeneratedProject {
     /// (stdout and stderr, interleaved). Panics with the command, its exit status and the end
     /// of its output when it fails.
     fn cargo(&self, args: &[&str]) -> String {
-        let shown = format!(
-            "cd {} && CARGO_TARGET_DIR={} cargo {}",
-            self.dir.display(),
-            target_dir().display(),
-            args.join(" ")
-        );
-        eprintln!("generated: `{}`: running `{shown}`", self.scenario);
-        let started = Instant::now();
-        let (reader, writer) = std::io::pipe().expect("create a pipe");
-        let mut child = {
-            let mut command = Command::new(env!("CARGO"));
-            command
-                .args(args)
-                .current_dir(&self.dir)
-                .stdin(Stdio::null())
-                .stdout(writer.try_clone().expect("clone the pipe"))
-                .stderr(writer);
-            isolate_nested_cargo(&mut command);
-            command
-                .env("CARGO_TARGET_DIR", target_dir())
-                .env("CARGO_TERM_COLOR", "never");
-            command
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot run `{shown}`: {e}"))
-            // `command` is dropped here, closing our copies of the pipe's write end, so that
-            // reading ends when cargo and everything it started have exited.
-        };
-
-        // Stream the output (shown live with --nocapture; two tests' commands may interleave,
-        // hence the prefix) and keep it for the checks.
-        let prefix = format!("[{} cargo {}] ", self.scenario, args[0]);
-        let mut output = String::new();
-        let mut reader = BufReader::new(reader);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => {
-                    let text = String::from_utf8_lossy(&line);
-                    eprint!("{prefix}{text}");
-                    output.push_str(&text);
-                    if !text.ends_with('\n') {
-                        output.push('\n');
-                    }
-                }
-                Err(e) => panic!("reading the output of `{shown}`: {e}"),
-            }
-        }
-        let status = child
-            .wait()
-            .unwrap_or_else(|e| panic!("waiting for `{shown}`: {e}"));
-        let elapsed = started.elapsed();
-        eprintln!(
-            "generated: `{}`: `cargo {}` took {elapsed:.1?} ({status})",
-            self.scenario,
-            args.join(" ")
-        );
-        if !status.success() {
-            panic!(
-                "`{shown}` failed ({status}) after {elapsed:.1?} in the generated project of \
-                 scenario `{}`. The last {FAILURE_TAIL_LINES} lines of its output:\n{}",
-                self.scenario,
-                tail(&output, FAILURE_TAIL_LINES)
-            );
-        }
-        output
+        support::cargo::cargo(&self.dir, self.scenario, args)
     }
 
     /// Builds the project's binary (once per test run) and returns its path.
@@ -309,63 +231,12 @@ impl GeneratedProject {
     }
 }
 
-/// Keeps the environment `cargo test` runs this test in from changing the nested build: the
-/// user's cargo setup (home, registries, network, jobs, incremental, profiles) is kept; this
-/// package's identity, its target directory and target, compiler flags and wrappers (coverage
-/// tools, sccache) are dropped, so that the nested build is the build a user gets and its
-/// fingerprints do not depend on how this test was started.
-fn isolate_nested_cargo(command: &mut Command) {
-    const KEEP: &[&str] = &[
-        "CARGO_HOME",
-        "CARGO_BUILD_JOBS",
-        "CARGO_INCREMENTAL",
-        "CARGO_NET_",
-        "CARGO_HTTP_",
-        "CARGO_REGISTRIES_",
-        "CARGO_REGISTRY_",
-        "CARGO_PROFILE_",
-    ];
-    const DROP: &[&str] = &[
-        "RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "LLVM_PROFILE_FILE",
-        "MAKEFLAGS",
-        "MFLAGS",
-    ];
-    for (name, _) in std::env::vars_os() {
-        let Some(text) = name.to_str() else { continue };
-        let cargo_var = text.starts_with("CARGO_") || text.starts_with("__CARGO");
-        let kept = KEEP
-            .iter()
-            .any(|keep| text == *keep || (keep.ends_with('_') && text.starts_with(keep)));
-        if (cargo_var && !kept) || DROP.contains(&text) {
-            command.env_remove(&name);
-        }
-    }
-}
-
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<String>()
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "a panic without a message".to_owned())
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    let start = all.len().saturating_sub(lines);
-    let mut out = String::new();
-    if start > 0 {
-        out.push_str(&format!("[... {start} earlier lines ...]\n"));
-    }
-    for line in &all[start..] {
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
 }
 
 /// `(test binary, passed)` for every integration-test binary (`Running tests/...`) in the output

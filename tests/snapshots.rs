@@ -60,6 +60,7 @@ fn help() {
     insta::assert_snapshot!("help_short", authgate_output(&["-h"]));
     insta::assert_snapshot!("new_help", authgate_output(&["new", "--help"]));
     insta::assert_snapshot!("new_help_short", authgate_output(&["new", "-h"]));
+    insta::assert_snapshot!("auth_help", authgate_output(&["auth", "--help"]));
     insta::assert_snapshot!(
         "completions_help",
         authgate_output(&["completions", "--help"])

@@ -421,3 +421,43 @@ fn errors_are_coloured_on_a_terminal_unless_no_color() {
         }
     }
 }
+
+#[test]
+fn auth_in_a_package_asks_only_the_auth_answers_then_confirms() {
+    let dir = TempDir::new().unwrap();
+    let package = dir.path().join("mine");
+    fs::create_dir_all(package.join("src")).unwrap();
+    fs::write(
+        package.join("Cargo.toml"),
+        "[package]\nname = \"mine\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n",
+    )
+    .unwrap();
+    fs::write(package.join("src/main.rs"), "fn main() {}\n").unwrap();
+
+    // Esc at the confirmation writes nothing.
+    let before = tree(&package);
+    let mut term = Terminal::start(dir.path(), &["auth", "mine", "--provider", "auth0"], false);
+    term.answer(ALGORITHMS, ENTER);
+    term.expect("✔ Signing algorithms · RS256");
+    term.answer(&format!("{CLAIM} (sub)"), ENTER);
+    term.expect("authgate auth mine --provider auth0 --alg RS256 --user-claim sub");
+    term.answer("Add the auth module to `mine/`?", ESC);
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 130, "{transcript}");
+    assert_eq!(tree(&package), before);
+    for asked in [NAME, STORAGE, RESOURCE, ROUTES] {
+        assert!(!transcript.contains(asked), "{asked}: {transcript}");
+    }
+
+    let mut term = Terminal::start(dir.path(), &["auth", "mine", "--provider", "auth0"], false);
+    term.answer(ALGORITHMS, ENTER);
+    term.answer(&format!("{CLAIM} (sub)"), ENTER);
+    term.answer("Add the auth module to `mine/`?", ENTER);
+    term.expect("added the auth module to `mine/`");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    assert_cursor_visible(&transcript);
+    assert!(package.join("src/auth/verifier.rs").is_file());
+    let answers = fs::read_to_string(package.join("authgate.toml")).unwrap();
+    assert!(answers.contains("provider = \"auth0\""), "{answers}");
+}

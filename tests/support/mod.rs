@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod better_auth;
+pub mod cargo;
 pub mod jwt;
 pub mod node;
 pub mod oidc;

@@ -1,0 +1,273 @@
+//! Authentication settings, read from the environment and validated at start.
+
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+use reqwest::Url;
+
+pub(super) use url_rules::require_secure_url;
+
+/// The algorithms a token may be signed with. Fixed at generation time: the token's own header
+/// never widens this list.
+pub const ALGORITHMS: &[Algorithm] = &[Algorithm::RS256];
+
+/// The claim that carries the user id.
+pub const USER_ID_CLAIM: &str = "sub";
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
+const LEEWAY: Duration = Duration::from_secs(30);
+
+/// Where Auth0 serves a tenant's keys.
+const AUTH0_JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// Everything the verifier needs, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Expected `iss`, compared exactly.
+    pub issuer: String,
+    /// Expected `aud` (a token may carry it alone or inside an array).
+    pub audience: String,
+    /// The JWKS endpoint.
+    pub jwks_url: Url,
+    /// When set, POST, PUT, PATCH and DELETE need this scope (in `scope` or `permissions`).
+    pub write_scope: Option<String>,
+    /// Clock skew tolerated on time claims.
+    pub leeway: Duration,
+    /// Fetching and caching of the key set.
+    pub jwks: JwksSettings,
+}
+
+/// Timing of JWKS fetches.
+#[derive(Debug, Clone)]
+pub struct JwksSettings {
+    /// Upper bound on one fetch, connect to last byte.
+    pub fetch_timeout: Duration,
+    /// How often the key set is refreshed in the background.
+    pub refresh_interval: Duration,
+    /// Minimum time between two refreshes triggered by an unknown `kid`, so that tokens with
+    /// random key ids cannot turn the API into a JWKS request amplifier.
+    pub min_refresh_interval: Duration,
+    /// Longest wait between two attempts of the initial load.
+    pub max_retry_backoff: Duration,
+}
+
+impl Default for JwksSettings {
+    fn default() -> Self {
+        Self {
+            fetch_timeout: Duration::from_secs(5),
+            refresh_interval: Duration::from_secs(300),
+            min_refresh_interval: Duration::from_secs(30),
+            max_retry_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One problem with one environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl SettingError {
+    pub fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for SettingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.variable, self.problem)
+    }
+}
+
+impl AuthSettings {
+    /// Reads the settings from the process environment.
+    pub fn from_env(production: bool) -> Result<Self, Vec<SettingError>> {
+        Self::from_lookup(|name| std::env::var(name).ok(), production)
+    }
+
+    /// Reads the settings through `lookup`, reporting every bad variable at once.
+    ///
+    /// - `AUTH0_DOMAIN` (required): the tenant host, e.g. `example.eu.auth0.com` (a scheme or a
+    ///   trailing slash is dropped, with a warning). The issuer is `https://{domain}/`, with
+    ///   its trailing slash, exactly as Auth0 writes it.
+    /// - `AUTH0_AUDIENCE` (required): the API identifier.
+    /// - `JWKS_URL` (optional): overrides `https://{domain}/.well-known/jwks.json`.
+    /// - `AUTH0_WRITE_SCOPE` (optional): a scope that POST, PUT, PATCH and DELETE require.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        production: bool,
+    ) -> Result<Self, Vec<SettingError>> {
+        let mut errors = Vec::new();
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let domain = match var("AUTH0_DOMAIN") {
+            None => {
+                errors.push(SettingError::new(
+                    "AUTH0_DOMAIN",
+                    "must be set to your tenant's domain, e.g. example.eu.auth0.com",
+                ));
+                None
+            }
+            Some(raw) => match auth0_domain(&raw) {
+                Ok(domain) => {
+                    if domain != raw {
+                        tracing::warn!(
+                            "AUTH0_DOMAIN `{raw}` taken as `{domain}` (a domain, without scheme or path)"
+                        );
+                    }
+                    Some(domain)
+                }
+                Err(problem) => {
+                    errors.push(SettingError::new("AUTH0_DOMAIN", problem));
+                    None
+                }
+            },
+        };
+        let issuer = domain.as_ref().map(|domain| format!("https://{domain}/"));
+        let audience = var("AUTH0_AUDIENCE");
+        if audience.is_none() {
+            errors.push(SettingError::new(
+                "AUTH0_AUDIENCE",
+                "must be set to your API's identifier (Auth0 dashboard: APIs → Identifier)",
+            ));
+        }
+        let jwks_url = match var("JWKS_URL") {
+            Some(raw) => require_secure_url("JWKS_URL", &raw, production)
+                .map_err(|e| errors.push(e))
+                .ok(),
+            None => domain
+                .as_ref()
+                .and_then(|domain| Url::parse(&format!("https://{domain}{AUTH0_JWKS_PATH}")).ok()),
+        };
+        let write_scope = var("AUTH0_WRITE_SCOPE");
+
+        match (issuer, audience, jwks_url) {
+            (Some(issuer), Some(audience), Some(jwks_url)) if errors.is_empty() => Ok(Self {
+                issuer,
+                audience,
+                jwks_url,
+                write_scope,
+                leeway: LEEWAY,
+                jwks: JwksSettings::default(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// `example.eu.auth0.com` from `example.eu.auth0.com`, `https://example.eu.auth0.com/`, ...
+fn auth0_domain(raw: &str) -> Result<String, String> {
+    let domain = raw
+        .strip_prefix("https://")
+        .unwrap_or(raw)
+        .trim_end_matches('/');
+    if raw.starts_with("http://") {
+        return Err(format!(
+            "`{raw}` uses http://; Auth0 serves https:// only, pass the domain alone"
+        ));
+    }
+    if domain.is_empty() || domain.contains(['/', ' ', '?', '#', '@']) {
+        return Err(format!("`{raw}` is not a domain like example.eu.auth0.com"));
+    }
+    Ok(domain.to_owned())
+}
+
+mod url_rules {
+    use reqwest::Url;
+    use url::Host;
+
+    use super::SettingError;
+
+    /// Parses an absolute URL that the server will trust for keys: `https://`, or `http://` on
+    /// a loopback host (a provider on the same machine, or a test).
+    pub fn require_secure_url(
+        variable: &'static str,
+        raw: &str,
+        production: bool,
+    ) -> Result<Url, SettingError> {
+        let url = Url::parse(raw).map_err(|e| {
+            SettingError::new(variable, format!("`{raw}` is not an absolute URL ({e})"))
+        })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(SettingError::new(variable, "must not contain credentials"));
+        }
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if is_loopback(&url) => Ok(url),
+            "http" => Err(SettingError::new(
+                variable,
+                format!(
+                    "`{raw}` uses http:// on a non-loopback host{}; use https://",
+                    if production { " in production" } else { "" }
+                ),
+            )),
+            other => Err(SettingError::new(
+                variable,
+                format!("`{raw}` has scheme `{other}`; use https://"),
+            )),
+        }
+    }
+
+    fn is_loopback(url: &Url) -> bool {
+        match url.host() {
+            Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<AuthSettings, Vec<SettingError>> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        AuthSettings::from_lookup(|name| vars.get(name).cloned(), true)
+    }
+
+    fn variables(errors: &[SettingError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn the_issuer_keeps_auth0s_trailing_slash_whatever_the_domain_looks_like() {
+        for domain in [
+            "example.eu.auth0.com",
+            "https://example.eu.auth0.com/",
+            "example.eu.auth0.com/",
+        ] {
+            let s = settings(&[
+                ("AUTH0_DOMAIN", domain),
+                ("AUTH0_AUDIENCE", "https://api.example.com"),
+            ])
+            .unwrap();
+            assert_eq!(s.issuer, "https://example.eu.auth0.com/", "{domain}");
+            assert_eq!(
+                s.jwks_url.as_str(),
+                "https://example.eu.auth0.com/.well-known/jwks.json"
+            );
+        }
+    }
+
+    #[test]
+    fn domain_and_audience_are_required() {
+        let errors = settings(&[("AUTH0_DOMAIN", "http://example.auth0.com")]).unwrap_err();
+        assert_eq!(variables(&errors), ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"]);
+    }
+}

@@ -1,0 +1,143 @@
+//! Token verification: algorithm allowlist, key, signature, then claims.
+
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
+use serde::Deserialize;
+
+use super::error::AuthError;
+use super::extractor::AuthUser;
+use super::jwks::JwksCache;
+use super::settings::{ALGORITHMS, AuthSettings, USER_ID_CLAIM};
+
+/// Key ids longer than this are refused without a cache lookup.
+const MAX_KID_BYTES: usize = 256;
+/// User ids longer than this are refused.
+const MAX_USER_ID_BYTES: usize = 256;
+
+/// A verification key and the algorithms it may be used with.
+pub struct VerifyingKey {
+    pub(super) key: DecodingKey,
+    pub(super) algorithms: Vec<Algorithm>,
+}
+
+/// The claims this API relies on. Types are strict: `iss: 123`, `aud: {}` or a string `iat`
+/// fail here even where the JWT library would treat them as absent.
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(rename = "sub")]
+    user_id: String,
+    #[serde(rename = "iss", default)]
+    _issuer: Option<String>,
+    #[serde(rename = "aud", default)]
+    _audience: Option<Audience>,
+    #[serde(rename = "exp")]
+    _expires_at: f64,
+    #[serde(rename = "iat", default)]
+    issued_at: Option<f64>,
+}
+
+/// `aud` is a string or an array of strings (RFC 7519 §4.1.3); only its shape is checked here,
+/// membership is the library's job.
+#[derive(Deserialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Verifies bearer tokens against the provider's keys and this API's rules.
+pub struct Verifier {
+    jwks: Arc<JwksCache>,
+    /// One validation per allowed algorithm: the key's family must match the token's `alg`.
+    validations: Vec<(Algorithm, Validation)>,
+    leeway_secs: u64,
+}
+
+impl Verifier {
+    pub fn new(settings: AuthSettings) -> Result<Self, reqwest::Error> {
+        let leeway_secs = settings.leeway.as_secs();
+        let required = ["exp", "iss", "aud", USER_ID_CLAIM];
+        let validations = ALGORITHMS
+            .iter()
+            .map(|&alg| {
+                let mut validation = Validation::new(alg);
+                validation.leeway = leeway_secs;
+                validation.validate_exp = true;
+                validation.validate_nbf = true;
+                validation.set_required_spec_claims(&required);
+                validation.set_issuer(&[&settings.issuer]);
+                validation.set_audience(&[&settings.audience]);
+                (alg, validation)
+            })
+            .collect();
+        let jwks = Arc::new(JwksCache::new(settings.jwks_url, settings.jwks)?);
+        Ok(Self {
+            jwks,
+            validations,
+            leeway_secs,
+        })
+    }
+
+    pub fn jwks(&self) -> &Arc<JwksCache> {
+        &self.jwks
+    }
+
+    /// True once the keys needed to verify tokens are at hand.
+    pub fn is_ready(&self) -> bool {
+        self.jwks.is_loaded()
+    }
+
+    /// Starts loading and refreshing the keys in the background (a no-op when the key is
+    /// fixed). Call once at start; `is_ready` turns true once keys are loaded.
+    pub fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
+        Some(self.jwks.clone().start())
+    }
+
+    /// Verifies `token`; any doubt is `AuthError::InvalidToken`. The reason is logged at
+    /// debug level, never returned to the caller.
+    pub async fn verify(&self, token: &str) -> Result<AuthUser, AuthError> {
+        self.check(token).await.map_err(|reason| {
+            tracing::debug!(reason, "bearer token refused");
+            AuthError::InvalidToken
+        })
+    }
+
+    async fn check(&self, token: &str) -> Result<AuthUser, &'static str> {
+        // The header is only read to choose a key; `jku`, `x5u`, `jwk` and `x5c` are ignored.
+        let header = decode_header(token).map_err(|_| "malformed token")?;
+        let validation = self
+            .validations
+            .iter()
+            .find(|(alg, _)| *alg == header.alg)
+            .map(|(_, validation)| validation)
+            .ok_or("algorithm not allowed")?;
+        let key = self.key(&header).await?;
+        if !key.algorithms.contains(&header.alg) {
+            return Err("algorithm not allowed for this key");
+        }
+        let claims = decode::<Claims>(token, &key.key, validation)
+            .map_err(|_| "signature or claims invalid")?
+            .claims;
+        let latest_issue = (jsonwebtoken::get_current_timestamp() + self.leeway_secs) as f64;
+        if claims.issued_at.is_some_and(|iat| iat > latest_issue) {
+            return Err("issued in the future");
+        }
+        if claims.user_id.is_empty() || claims.user_id.len() > MAX_USER_ID_BYTES {
+            return Err("unusable user id");
+        }
+        Ok(AuthUser {
+            user_id: claims.user_id,
+        })
+    }
+
+    /// The key to verify this token with.
+    async fn key(&self, header: &Header) -> Result<Arc<VerifyingKey>, &'static str> {
+        let kid = header.kid.as_deref().ok_or("no kid")?;
+        if kid.is_empty() || kid.len() > MAX_KID_BYTES {
+            return Err("unusable kid");
+        }
+        self.jwks.key(kid).await.ok_or("unknown kid")
+    }
+}

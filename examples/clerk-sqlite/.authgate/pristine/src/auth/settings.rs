@@ -1,0 +1,282 @@
+//! Authentication settings, read from the environment and validated at start.
+
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+use reqwest::Url;
+
+pub(super) use url_rules::require_secure_url;
+
+/// The algorithms a token may be signed with. Fixed at generation time: the token's own header
+/// never widens this list.
+pub const ALGORITHMS: &[Algorithm] = &[Algorithm::RS256];
+
+/// The claim that carries the user id.
+pub const USER_ID_CLAIM: &str = "sub";
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`: Clerk's tokens live 60 s, and its own SDK
+/// allows 5 s.
+const LEEWAY: Duration = Duration::from_secs(5);
+
+/// Where Clerk serves an instance's keys, relative to its Frontend API URL.
+const CLERK_JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// Everything the verifier needs, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Expected `iss`: the Frontend API URL, compared exactly.
+    pub issuer: String,
+    /// Origins allowed in `azp`. Once any is configured, `azp` is required.
+    pub authorized_parties: Vec<String>,
+    /// The JWKS endpoint, used unless `jwt_key` pins the key.
+    pub jwks_url: Url,
+    /// The instance's PEM public key (`CLERK_JWT_KEY`): verification without any network call.
+    pub jwt_key: Option<String>,
+    /// Clock skew tolerated on time claims.
+    pub leeway: Duration,
+    /// Fetching and caching of the key set.
+    pub jwks: JwksSettings,
+}
+
+/// Timing of JWKS fetches.
+#[derive(Debug, Clone)]
+pub struct JwksSettings {
+    /// Upper bound on one fetch, connect to last byte.
+    pub fetch_timeout: Duration,
+    /// How often the key set is refreshed in the background.
+    pub refresh_interval: Duration,
+    /// Minimum time between two refreshes triggered by an unknown `kid`, so that tokens with
+    /// random key ids cannot turn the API into a JWKS request amplifier.
+    pub min_refresh_interval: Duration,
+    /// Longest wait between two attempts of the initial load.
+    pub max_retry_backoff: Duration,
+}
+
+impl Default for JwksSettings {
+    fn default() -> Self {
+        Self {
+            fetch_timeout: Duration::from_secs(5),
+            refresh_interval: Duration::from_secs(300),
+            min_refresh_interval: Duration::from_secs(30),
+            max_retry_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One problem with one environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl SettingError {
+    pub fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for SettingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.variable, self.problem)
+    }
+}
+
+impl AuthSettings {
+    /// Reads the settings from the process environment.
+    pub fn from_env(production: bool) -> Result<Self, Vec<SettingError>> {
+        Self::from_lookup(|name| std::env::var(name).ok(), production)
+    }
+
+    /// Reads the settings through `lookup`, reporting every bad variable at once.
+    ///
+    /// - `CLERK_ISSUER` (required): the Frontend API URL, e.g. `https://clerk.example.com`;
+    ///   the JWKS is `{issuer}/.well-known/jwks.json` unless `JWKS_URL` overrides it.
+    /// - `CLERK_AUTHORIZED_PARTIES`: comma-separated origins allowed in `azp` (required in
+    ///   production; in development an empty list leaves `azp` unchecked, with a warning).
+    /// - `CLERK_JWT_KEY` (optional): the instance's PEM public key, for verification without
+    ///   fetching the JWKS (`\n` escapes are accepted for one-line values).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        production: bool,
+    ) -> Result<Self, Vec<SettingError>> {
+        let mut errors = Vec::new();
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let issuer = match var("CLERK_ISSUER") {
+            None => {
+                errors.push(SettingError::new(
+                    "CLERK_ISSUER",
+                    "must be set to your Clerk Frontend API URL, e.g. https://clerk.example.com",
+                ));
+                None
+            }
+            Some(raw) => require_secure_url("CLERK_ISSUER", &raw, production)
+                .map_err(|e| errors.push(e))
+                .ok()
+                .map(|_| raw.trim_end_matches('/').to_owned()),
+        };
+        let jwks_url = match var("JWKS_URL") {
+            Some(raw) => require_secure_url("JWKS_URL", &raw, production)
+                .map_err(|e| errors.push(e))
+                .ok(),
+            None => issuer
+                .as_ref()
+                .and_then(|issuer| Url::parse(&format!("{issuer}{CLERK_JWKS_PATH}")).ok()),
+        };
+        let mut authorized_parties = Vec::new();
+        for party in var("CLERK_AUTHORIZED_PARTIES")
+            .iter()
+            .flat_map(|v| v.split(','))
+        {
+            let party = party.trim().trim_end_matches('/');
+            match Url::parse(party) {
+                Ok(url) if url.origin().ascii_serialization() == party => {
+                    authorized_parties.push(party.to_owned());
+                }
+                _ => errors.push(SettingError::new(
+                    "CLERK_AUTHORIZED_PARTIES",
+                    format!("`{party}` is not an origin like https://app.example.com"),
+                )),
+            }
+        }
+        if authorized_parties.is_empty() {
+            if production {
+                errors.push(SettingError::new(
+                    "CLERK_AUTHORIZED_PARTIES",
+                    "must list the origins of your front ends in production (the `azp` check)",
+                ));
+            } else {
+                tracing::warn!("CLERK_AUTHORIZED_PARTIES is empty: the `azp` claim is not checked");
+            }
+        }
+        let jwt_key = var("CLERK_JWT_KEY").map(|pem| pem.replace("\\n", "\n"));
+        if let Some(pem) = &jwt_key
+            && jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).is_err()
+        {
+            errors.push(SettingError::new(
+                "CLERK_JWT_KEY",
+                "is not a PEM RSA public key; copy the JWKS Public Key (PEM) from Clerk's dashboard",
+            ));
+        }
+
+        match (issuer, jwks_url) {
+            (Some(issuer), Some(jwks_url)) if errors.is_empty() => Ok(Self {
+                issuer,
+                authorized_parties,
+                jwks_url,
+                jwt_key,
+                leeway: LEEWAY,
+                jwks: JwksSettings::default(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+mod url_rules {
+    use reqwest::Url;
+    use url::Host;
+
+    use super::SettingError;
+
+    /// Parses an absolute URL that the server will trust for keys: `https://`, or `http://` on
+    /// a loopback host (a provider on the same machine, or a test).
+    pub fn require_secure_url(
+        variable: &'static str,
+        raw: &str,
+        production: bool,
+    ) -> Result<Url, SettingError> {
+        let url = Url::parse(raw).map_err(|e| {
+            SettingError::new(variable, format!("`{raw}` is not an absolute URL ({e})"))
+        })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(SettingError::new(variable, "must not contain credentials"));
+        }
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if is_loopback(&url) => Ok(url),
+            "http" => Err(SettingError::new(
+                variable,
+                format!(
+                    "`{raw}` uses http:// on a non-loopback host{}; use https://",
+                    if production { " in production" } else { "" }
+                ),
+            )),
+            other => Err(SettingError::new(
+                variable,
+                format!("`{raw}` has scheme `{other}`; use https://"),
+            )),
+        }
+    }
+
+    fn is_loopback(url: &Url) -> bool {
+        match url.host() {
+            Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<AuthSettings, Vec<SettingError>> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        AuthSettings::from_lookup(|name| vars.get(name).cloned(), true)
+    }
+
+    fn variables(errors: &[SettingError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn jwks_derives_from_the_frontend_api_url() {
+        let s = settings(&[
+            ("CLERK_ISSUER", "https://clerk.example.com/"),
+            (
+                "CLERK_AUTHORIZED_PARTIES",
+                "https://app.example.com, https://admin.example.com/",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.issuer, "https://clerk.example.com");
+        assert_eq!(
+            s.jwks_url.as_str(),
+            "https://clerk.example.com/.well-known/jwks.json"
+        );
+        assert_eq!(
+            s.authorized_parties,
+            ["https://app.example.com", "https://admin.example.com"]
+        );
+        assert_eq!(s.leeway, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn production_requires_authorized_parties_and_a_valid_key() {
+        let errors = settings(&[
+            ("CLERK_ISSUER", "https://clerk.example.com"),
+            ("CLERK_JWT_KEY", "not a pem"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            variables(&errors),
+            ["CLERK_AUTHORIZED_PARTIES", "CLERK_JWT_KEY"]
+        );
+    }
+}

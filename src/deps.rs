@@ -1,0 +1,478 @@
+//! Cargo.toml: the dependencies that the regenerated files need, merged into the user's manifest
+//! with toml_edit, so that every other entry, comment and bit of formatting stays as it was.
+//!
+//! A crate is needed when the rendered Cargo.toml lists it (in `[dependencies]` or
+//! `[dev-dependencies]`) and a regenerated file names it (`crate_name::`). For each such crate:
+//! - missing: added to the same table, as authgate renders it;
+//! - present with a plain version requirement (`"1.2"`, `"^0.8"`) older than authgate's: raised;
+//! - present without some feature authgate's entry enables: the feature is added, the user's own
+//!   features (and `default-features`) are kept;
+//! - present as a path, git or workspace dependency, or with another kind of requirement
+//!   (`"=0.7"`, `">=1, <2"`): left as the user set it, and said so.
+//!
+//! Nothing is ever removed: a feature or crate that only an earlier provider needed stays.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result, anyhow};
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+
+/// The dependency tables authgate renders, in order.
+const TABLES: [&str; 2] = ["dependencies", "dev-dependencies"];
+
+/// The manifest after the merge, and what changed in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditedManifest {
+    pub text: String,
+    /// Crates added: `url`.
+    pub added: Vec<String>,
+    /// Requirements raised: `jsonwebtoken 10 → 11`.
+    pub raised: Vec<String>,
+    /// Features added: `jsonwebtoken +use_pem`.
+    pub features: Vec<String>,
+    /// Entries left as the user set them although authgate's differ.
+    pub left_alone: Vec<String>,
+}
+
+impl EditedManifest {
+    /// `added url; raised jsonwebtoken 10 → 11; features jsonwebtoken +use_pem`, or empty.
+    pub fn describe(&self) -> String {
+        [
+            ("added", &self.added),
+            ("raised", &self.raised),
+            ("features", &self.features),
+        ]
+        .iter()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(what, items)| format!("{what} {}", items.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+    }
+}
+
+/// Merges into `disk` (the user's Cargo.toml) every dependency of `rendered` (authgate's
+/// Cargo.toml) that one of `sources` (the regenerated files) names.
+pub fn merge_dependencies(disk: &str, rendered: &str, sources: &[&str]) -> Result<EditedManifest> {
+    let rendered: DocumentMut = rendered
+        .parse()
+        .map_err(|e| anyhow!("authgate rendered an invalid Cargo.toml: {e}"))?;
+    let mut doc = parse_manifest(disk)?;
+    let mut edited = EditedManifest::default();
+
+    for table_name in TABLES {
+        let Some(wanted) = rendered.get(table_name).and_then(Item::as_table_like) else {
+            continue;
+        };
+        for (name, wanted) in wanted.iter() {
+            if !sources.iter().any(|text| names_crate(text, name)) {
+                continue;
+            }
+            // A crate among the normal dependencies is available to tests too.
+            let home =
+                if table_name == "dev-dependencies" && has_dependency(&doc, "dependencies", name) {
+                    "dependencies"
+                } else {
+                    table_name
+                };
+            let existing = doc
+                .get_mut(home)
+                .and_then(Item::as_table_like_mut)
+                .and_then(|table| table.get_mut(name));
+            match existing {
+                Some(item) => update(name, item, wanted, &mut edited),
+                None => {
+                    add(&mut doc, table_name, name, wanted)?;
+                    edited.added.push(name.to_owned());
+                }
+            }
+        }
+    }
+    edited.text = doc.to_string();
+    Ok(edited)
+}
+
+/// The `[package]` edition, when the manifest states one (`None` when it is inherited from the
+/// workspace, or the file has no package).
+pub fn edition(manifest: &str) -> Result<Option<String>> {
+    let doc = parse_manifest(manifest)?;
+    let Some(package) = doc.get("package").and_then(Item::as_table_like) else {
+        return Ok(None);
+    };
+    Ok(match package.get("edition") {
+        // Cargo's default when the key is absent.
+        None => Some("2015".to_owned()),
+        // `edition.workspace = true` is not a string: inherited, unknown here.
+        Some(edition) => edition.as_str().map(str::to_owned),
+    })
+}
+
+/// Whether the manifest has a `[package]` table (a virtual workspace manifest has none).
+pub fn has_package(manifest: &str) -> Result<bool> {
+    Ok(parse_manifest(manifest)?.get("package").is_some())
+}
+
+fn parse_manifest(text: &str) -> Result<DocumentMut> {
+    text.parse::<DocumentMut>()
+        .map_err(|e| anyhow!("{}", e.to_string().trim_end()))
+        .context("Cargo.toml is not valid TOML; fix it, then run `authgate auth` again")
+}
+
+fn has_dependency(doc: &DocumentMut, table: &str, name: &str) -> bool {
+    doc.get(table)
+        .and_then(Item::as_table_like)
+        .is_some_and(|table| table.contains_key(name))
+}
+
+/// Whether `text` names the crate `name` as a path root: `serde::`, `use url::Host`,
+/// `#[tokio::test]`; `serde_json::` does not name `serde`, nor `my_url::` `url`.
+pub fn names_crate(text: &str, name: &str) -> bool {
+    let needle = format!("{}::", name.replace('-', "_"));
+    text.match_indices(&needle).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+    })
+}
+
+fn add(doc: &mut DocumentMut, table_name: &str, name: &str, wanted: &Item) -> Result<()> {
+    let table = doc
+        .entry(table_name)
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_like_mut()
+        .with_context(|| format!("`{table_name}` in Cargo.toml is not a table"))?;
+    let mut item = wanted.clone();
+    if let Some(value) = item.as_value_mut() {
+        value.decor_mut().clear();
+    }
+    table.insert(name, item);
+    Ok(())
+}
+
+/// Raises the version and adds the features of one existing entry, when needed.
+fn update(name: &str, item: &mut Item, wanted: &Item, edited: &mut EditedManifest) {
+    let wanted_version = version_of(wanted).unwrap_or_default().to_owned();
+    let wanted_features = features_of(wanted);
+
+    // `name = "1.2"`: turned into a table only when features must be added.
+    if let Some(current) = item.as_str().map(str::to_owned) {
+        let version = match raise(&current, &wanted_version) {
+            Raise::To(version) => {
+                edited.raised.push(format!("{name} {current} → {version}"));
+                version
+            }
+            Raise::No => current.clone(),
+            Raise::Unknown => {
+                note_left_alone(edited, name, &current, &wanted_version);
+                current.clone()
+            }
+        };
+        let value = item.as_value_mut().expect("a string is a value");
+        let decor = value.decor().clone();
+        if wanted_features.is_empty() {
+            *value = Value::from(version);
+        } else {
+            let mut table = InlineTable::new();
+            table.insert("version", Value::from(version));
+            table.insert("features", Value::Array(wanted_features.iter().collect()));
+            let added: Vec<&str> = wanted_features.iter().map(String::as_str).collect();
+            edited
+                .features
+                .push(format!("{name} +{}", added.join(" +")));
+            *value = Value::InlineTable(table);
+        }
+        *value.decor_mut() = decor;
+        return;
+    }
+
+    let Some(table) = item.as_table_like_mut() else {
+        edited
+            .left_alone
+            .push(format!("{name}: not a version or a table"));
+        return;
+    };
+    if ["path", "git", "workspace"]
+        .iter()
+        .any(|key| table.contains_key(key))
+    {
+        return;
+    }
+    match table
+        .get("version")
+        .and_then(Item::as_str)
+        .map(str::to_owned)
+    {
+        Some(current) => match raise(&current, &wanted_version) {
+            Raise::To(version) => {
+                set_string(table, "version", &version);
+                edited.raised.push(format!("{name} {current} → {version}"));
+            }
+            Raise::No => {}
+            Raise::Unknown => note_left_alone(edited, name, &current, &wanted_version),
+        },
+        None if !wanted_version.is_empty() => {
+            set_string(table, "version", &wanted_version);
+            edited.raised.push(format!("{name} → {wanted_version}"));
+        }
+        None => {}
+    }
+    let present: Vec<String> = table
+        .get("features")
+        .and_then(Item::as_array)
+        .map(|features| {
+            features
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let missing: Vec<&String> = wanted_features
+        .iter()
+        .filter(|feature| !present.contains(feature))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    match table.get_mut("features").and_then(Item::as_array_mut) {
+        Some(features) => {
+            for feature in &missing {
+                features.push(feature.as_str());
+            }
+        }
+        None => {
+            let features: Array = missing.iter().map(|f| f.as_str()).collect();
+            table.insert("features", Item::Value(Value::Array(features)));
+        }
+    }
+    let mut line = String::from(name);
+    for feature in missing {
+        let _ = write!(line, " +{feature}");
+    }
+    edited.features.push(line);
+}
+
+fn set_string(table: &mut dyn TableLike, key: &str, text: &str) {
+    match table.get_mut(key).and_then(Item::as_value_mut) {
+        Some(value) => {
+            let decor = value.decor().clone();
+            *value = Value::from(text);
+            *value.decor_mut() = decor;
+        }
+        None => {
+            table.insert(key, Item::Value(Value::from(text)));
+        }
+    }
+}
+
+fn note_left_alone(edited: &mut EditedManifest, name: &str, current: &str, wanted: &str) {
+    edited.left_alone.push(format!(
+        "{name} = \"{current}\" (authgate's module is written for \"{wanted}\")"
+    ));
+}
+
+fn version_of(item: &Item) -> Option<&str> {
+    item.as_str()
+        .or_else(|| item.as_table_like()?.get("version")?.as_str())
+}
+
+fn features_of(item: &Item) -> Vec<String> {
+    item.as_table_like()
+        .and_then(|table| table.get("features"))
+        .and_then(Item::as_array)
+        .map(|features| {
+            features
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Raise {
+    /// Older than needed: the requirement to write instead.
+    To(String),
+    No,
+    /// Not a plain caret requirement: cannot tell.
+    Unknown,
+}
+
+/// Whether the requirement `current` must be raised to `wanted` (both like `1`, `0.8`, `1.2.3`,
+/// with an optional `^`).
+fn raise(current: &str, wanted: &str) -> Raise {
+    let (Some(have), Some(need)) = (lowest_version(current), lowest_version(wanted)) else {
+        return if current.trim() == wanted.trim() {
+            Raise::No
+        } else {
+            Raise::Unknown
+        };
+    };
+    if have < need {
+        Raise::To(wanted.to_owned())
+    } else {
+        Raise::No
+    }
+}
+
+/// The lowest version a caret requirement accepts, or `None` for any other kind.
+fn lowest_version(requirement: &str) -> Option<(u64, u64, u64)> {
+    let text = requirement.trim();
+    let text = text.strip_prefix('^').unwrap_or(text).trim();
+    let mut parts = text.split('.');
+    let mut next = || -> Option<Option<u64>> {
+        match parts.next() {
+            None => Some(None),
+            Some(part) => part.parse().ok().map(Some),
+        }
+    };
+    let major = next()??;
+    let minor = next()?.unwrap_or(0);
+    let patch = next()?.unwrap_or(0);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor, patch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RENDERED: &str = r#"[package]
+name = "x"
+
+[dependencies]
+axum = { version = "0.8", features = ["macros"] }
+jsonwebtoken = { version = "11", default-features = false, features = ["aws_lc_rs"] }
+serde = { version = "1", features = ["derive"] }
+tokio = { version = "1", features = ["macros", "sync"] }
+url = "2"
+utoipa = "6"
+
+[dev-dependencies]
+base64 = "0.22"
+"#;
+
+    const SOURCES: &[&str] = &[
+        "use axum::Json;\nuse jsonwebtoken::Algorithm;\n#[tokio::test]\nuse serde::Deserialize;\n\
+         use url::Host;\nlet _ = base64::encode;\n",
+    ];
+
+    #[test]
+    fn a_crate_is_named_as_a_path_root_only() {
+        assert!(names_crate("use serde::Deserialize;", "serde"));
+        assert!(names_crate("#[tokio::test]", "tokio"));
+        assert!(names_crate("x: aws_lc_rs::Y", "aws-lc-rs"));
+        assert!(!names_crate("use serde_json::json;", "serde"));
+        assert!(!names_crate("my_url::x", "url"));
+        assert!(!names_crate("crate::url::x", "url"));
+        assert!(!names_crate("reqwest::Url", "url"));
+    }
+
+    #[test]
+    fn missing_crates_are_added_and_the_rest_is_kept() {
+        let disk = "[package]\nname = \"mine\" # my crate\nedition = \"2024\"\n\n\
+                    [dependencies]\n# the web framework\naxum = \"0.8\"\nrand = \"0.9\"\n";
+        let edited = merge_dependencies(disk, RENDERED, SOURCES).unwrap();
+        let text = &edited.text;
+        assert!(
+            text.starts_with("[package]\nname = \"mine\" # my crate\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "# the web framework\naxum = { version = \"0.8\", features = [\"macros\"] }\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("rand = \"0.9\"\n"), "{text}");
+        assert!(
+            text.contains(
+                "jsonwebtoken = { version = \"11\", default-features = false, features = [\"aws_lc_rs\"] }\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("url = \"2\"\n"), "{text}");
+        assert!(
+            text.contains("[dev-dependencies]\nbase64 = \"0.22\"\n"),
+            "{text}"
+        );
+        assert!(!text.contains("utoipa"), "not named by the sources: {text}");
+        assert_eq!(
+            edited.describe(),
+            "added jsonwebtoken, serde, tokio, url, base64; features axum +macros"
+        );
+        // Applying the same merge again changes nothing.
+        let again = merge_dependencies(text, RENDERED, SOURCES).unwrap();
+        assert_eq!(&again.text, text);
+        assert_eq!(again.describe(), "");
+    }
+
+    #[test]
+    fn old_versions_are_raised_and_features_added_keeping_the_users() {
+        let disk = "[dependencies]\njsonwebtoken = { version = \"9.3\", features = [\"use_pem\"] }\n\
+                    tokio = { version = \"1.40\", features = [\"full\"] }\nserde = \"=1.0.100\"\n\
+                    url = { path = \"../url\" }\n\n[dependencies.axum]\nversion = \"0.7\"\n";
+        let edited = merge_dependencies(disk, RENDERED, SOURCES).unwrap();
+        let text = &edited.text;
+        assert!(
+            text.contains(
+                "jsonwebtoken = { version = \"11\", features = [\"use_pem\", \"aws_lc_rs\"] }"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "tokio = { version = \"1.40\", features = [\"full\", \"macros\", \"sync\"] }"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("serde = { version = \"=1.0.100\", features = [\"derive\"] }"),
+            "{text}"
+        );
+        assert!(text.contains("url = { path = \"../url\" }"), "{text}");
+        assert!(
+            text.contains("[dependencies.axum]\nversion = \"0.8\"\nfeatures = [\"macros\"]\n"),
+            "{text}"
+        );
+        assert_eq!(edited.left_alone.len(), 1, "{:?}", edited.left_alone);
+        assert!(edited.left_alone[0].starts_with("serde = \"=1.0.100\""));
+    }
+
+    #[test]
+    fn a_dev_dependency_already_among_the_dependencies_is_not_added_twice() {
+        let disk = "[dependencies]\nbase64 = \"0.22\"\n";
+        let edited = merge_dependencies(disk, RENDERED, &["base64::x"]).unwrap();
+        assert_eq!(edited.text, disk);
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(raise("0.7", "0.8"), Raise::To("0.8".to_owned()));
+        assert_eq!(raise("^0.7.5", "0.8"), Raise::To("0.8".to_owned()));
+        assert_eq!(raise("0.8.3", "0.8"), Raise::No);
+        assert_eq!(raise("1", "1"), Raise::No);
+        assert_eq!(raise("1.40", "1"), Raise::No);
+        assert_eq!(raise("~1.2", "1"), Raise::Unknown);
+        assert_eq!(raise(">=1, <2", "1"), Raise::Unknown);
+        assert_eq!(raise("*", "1"), Raise::Unknown);
+    }
+
+    #[test]
+    fn editions() {
+        assert_eq!(
+            edition("[package]\nedition = \"2021\"\n")
+                .unwrap()
+                .as_deref(),
+            Some("2021")
+        );
+        assert_eq!(
+            edition("[package]\nname = \"x\"\n").unwrap().as_deref(),
+            Some("2015")
+        );
+        assert_eq!(
+            edition("[package]\nedition.workspace = true\n").unwrap(),
+            None
+        );
+        assert!(!has_package("[workspace]\nmembers = []\n").unwrap());
+    }
+}

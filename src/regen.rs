@@ -1,0 +1,911 @@
+//! `authgate auth`: plan the regeneration of the auth module in an existing repository, then show
+//! the plan (`--dry-run`, `--check`) or carry it out, losing none of the user's edits.
+//!
+//! Planning reads everything first and writes nothing: `authgate.toml` (the recorded answers),
+//! the flags, the files on disk and authgate's copies of what it last wrote. Only a complete plan
+//! is applied, one atomic write per file.
+//!
+//! **The regenerable files.** In a project authgate generated ([`Scope::Project`]): `src/auth/**`
+//! and the files outside it whose text depends on the provider, algorithms or user claim and that
+//! the project needs to build and pass its tests after a switch: `src/config.rs` (its tests set
+//! the provider's variables), `tests/api/authentication.rs`, `tests/api/configuration.rs`,
+//! `tests/api/helpers.rs` (tokens are minted per provider), and the provider's documentation,
+//! `.env.example` and `README.md`. The migrations also name the user claim, in a comment, but are
+//! never rewritten: sqlx checks the checksum of every applied migration. In a repository authgate
+//! did not generate ([`Scope::AuthModule`]): `src/auth/**` only. Besides those, Cargo.toml's
+//! dependencies are merged (see [`crate::deps`]) and `authgate.toml` is written.
+//!
+//! **What authgate last wrote.** `.authgate/pristine/<path>` holds a copy of every regenerable
+//! file as authgate last rendered it. No separate hash manifest: the copies are the manifest.
+//! Per file, with base = that copy, yours = the file on disk and now = the new rendering:
+//! - yours == now: nothing to do;
+//! - no yours, no base: created;
+//! - yours == base: replaced by now (you never touched it);
+//! - edited: merged three ways; a clean merge is written, overlapping edits are written with
+//!   conflict markers and make the command exit 1;
+//! - now has no such file (e.g. `src/auth/jwks.rs` for an HMAC secret): removed when yours ==
+//!   base, else kept and named on every run (its copy stays, as the base of a merge should
+//!   authgate generate it again);
+//! - deleted by you: left deleted, unless authgate changed it (then written back, a conflict).
+//!
+//! A project generated before `.authgate/` existed has no copies: the base is then the rendering
+//! of the answers recorded in its `authgate.toml` (exact when the same authgate generated it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use console::style;
+
+use crate::deps;
+use crate::error::UsageError;
+use crate::merge::{self, DiskText, Merged};
+use crate::options::{Answers, AnswersFile, NameSource, Options, Scope, defaults};
+use crate::render::{self, ANSWERS_FILE, AUTHGATE_VERSION, RenderedFiles};
+use crate::write;
+
+/// authgate's own directory in a generated project.
+pub const STATE_DIR: &str = ".authgate";
+
+/// Where the copies of what authgate last wrote live: `.authgate/pristine/<path>`.
+pub const PRISTINE_DIR: &str = ".authgate/pristine";
+
+/// The auth module.
+pub const MODULE_DIR: &str = "src/auth";
+
+/// The regenerable files of a generated project outside [`MODULE_DIR`].
+pub const PROJECT_FILES: [&str; 6] = [
+    ".env.example",
+    "README.md",
+    "src/config.rs",
+    "tests/api/authentication.rs",
+    "tests/api/configuration.rs",
+    "tests/api/helpers.rs",
+];
+
+const MANIFEST: &str = "Cargo.toml";
+
+/// Whether `authgate auth` regenerates `path` (relative to the project) in `scope`.
+pub fn is_regenerable(path: &Path, scope: Scope) -> bool {
+    path.starts_with(MODULE_DIR)
+        || (scope == Scope::Project && PROJECT_FILES.iter().any(|file| path == Path::new(file)))
+}
+
+/// The regenerable files among `files`.
+pub fn regenerable(files: &RenderedFiles, scope: Scope) -> RenderedFiles {
+    files
+        .iter()
+        .filter(|(path, _)| is_regenerable(path, scope))
+        .map(|(path, text)| (path.clone(), text.clone()))
+        .collect()
+}
+
+/// `.authgate/pristine/<path>`.
+pub fn pristine_path(path: &Path) -> PathBuf {
+    Path::new(PRISTINE_DIR).join(path)
+}
+
+/// What `authgate new` writes: the project, and a copy of each of its regenerable files under
+/// `.authgate/pristine/`, the base of the next `authgate auth`.
+pub fn with_pristine_copies(mut files: RenderedFiles) -> RenderedFiles {
+    let copies = regenerable(&files, Scope::Project);
+    files.extend(
+        copies
+            .into_iter()
+            .map(|(path, text)| (pristine_path(&path), text)),
+    );
+    files
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the answers come from
+
+/// What `authgate auth` finds at the target.
+#[derive(Debug, Clone)]
+pub enum Found {
+    /// An `authgate.toml`: the answers and the scope come from it.
+    Recorded(AnswersFile),
+    /// A Rust package authgate did not generate, which can receive the module.
+    Package,
+}
+
+/// Looks at the target before any question is asked: a directory with an `authgate.toml`, or a
+/// Rust package (edition 2024) without a `src/auth` of its own. `check` refuses a target
+/// without `authgate.toml`: there is nothing to check there.
+pub fn inspect(root: &Path, check: bool) -> Result<Found> {
+    if !root.is_dir() {
+        return Err(UsageError::ProjectNotADirectory(root.to_owned()).into());
+    }
+    let answers_path = root.join(ANSWERS_FILE);
+    match fs::read_to_string(&answers_path) {
+        Ok(text) => {
+            return AnswersFile::from_toml(&text)
+                .map(Found::Recorded)
+                .map_err(|reason| {
+                    UsageError::AnswersFileInvalid {
+                        path: answers_path,
+                        reason,
+                    }
+                    .into()
+                });
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(UsageError::AnswersFileUnreadable {
+                path: answers_path,
+                reason: e.to_string(),
+            }
+            .into());
+        }
+    }
+    if check {
+        return Err(UsageError::NothingToCheck(answers_path).into());
+    }
+    let manifest_path = root.join(MANIFEST);
+    let manifest = match fs::read_to_string(&manifest_path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(UsageError::NoCargoToml(root.to_owned()).into());
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read `{}`", manifest_path.display()));
+        }
+    };
+    if !deps::has_package(&manifest)? {
+        return Err(UsageError::WorkspaceManifest(manifest_path).into());
+    }
+    if let Some(edition) = deps::edition(&manifest)?
+        && edition.as_str() < "2024"
+    {
+        return Err(UsageError::EditionTooOld {
+            path: manifest_path,
+            edition,
+        }
+        .into());
+    }
+    for own in ["src/auth", "src/auth.rs"] {
+        let path = root.join(own);
+        if fs::symlink_metadata(&path).is_ok() {
+            return Err(UsageError::ForeignAuthModule(path).into());
+        }
+    }
+    Ok(Found::Package)
+}
+
+/// The options to render from the recorded answers with the flags applied, and those the
+/// recorded answers alone give (the base when `.authgate/` is missing; `None` when they are no
+/// longer valid).
+///
+/// A new `--provider` without `--alg` takes that provider's default algorithm: the recorded
+/// ones belong to the old provider. The user claim is kept unless `--user-claim` is given.
+pub fn recorded_options(
+    file: &AnswersFile,
+    path: &Path,
+    flags: &Answers,
+) -> Result<(Options, Option<Options>), UsageError> {
+    if let Some(recorded) = &file.authgate_version
+        && is_newer(recorded, AUTHGATE_VERSION)
+    {
+        return Err(UsageError::NewerAuthgate {
+            path: path.to_owned(),
+            recorded: recorded.clone(),
+            ours: AUTHGATE_VERSION,
+        });
+    }
+    let recorded = &file.answers;
+    let required: &[(&'static str, bool)] = match file.scope {
+        Scope::Project => &[
+            ("name", recorded.name.is_none()),
+            ("provider", recorded.provider.is_none()),
+            ("algorithms", recorded.algorithms.is_none()),
+            ("user_claim", recorded.user_claim.is_none()),
+            ("storage", recorded.storage.is_none()),
+            ("resource", recorded.resource.is_none()),
+            ("user_in_path", recorded.user_in_path.is_none()),
+        ],
+        Scope::AuthModule => &[
+            ("provider", recorded.provider.is_none()),
+            ("algorithms", recorded.algorithms.is_none()),
+            ("user_claim", recorded.user_claim.is_none()),
+        ],
+    };
+    if let Some((key, _)) = required.iter().find(|(_, missing)| *missing) {
+        return Err(UsageError::AnswersFileIncomplete {
+            path: path.to_owned(),
+            key,
+        });
+    }
+
+    let mut base = recorded.clone();
+    if flags.provider.is_some_and(|p| Some(p) != recorded.provider) {
+        base.algorithms = None;
+    }
+    let mut answers = flags.clone().or(base);
+    if let Some(provider) = answers.provider {
+        answers
+            .algorithms
+            .get_or_insert_with(|| vec![provider.default_algorithm().to_string()]);
+    }
+    let (answers, previous) = match file.scope {
+        Scope::Project => (answers, recorded.clone()),
+        Scope::AuthModule => (module_answers(answers), module_answers(recorded.clone())),
+    };
+    let options = Options::from_answers(answers, NameSource::AnswersFile)?;
+    let previous = Options::from_answers(previous, NameSource::AnswersFile).ok();
+    Ok((options, previous))
+}
+
+/// Fills the answers that shape a whole project, which the auth module alone does not depend
+/// on (its templates use the provider, algorithms and user claim only), so that the module can
+/// be rendered; none of them is recorded for [`Scope::AuthModule`].
+pub fn module_answers(answers: Answers) -> Answers {
+    Answers {
+        name: Some("app".to_owned()),
+        storage: Some(defaults::STORAGE),
+        resource: Some(defaults::RESOURCE.to_owned()),
+        user_in_path: Some(defaults::USER_IN_PATH),
+        ..answers
+    }
+}
+
+/// Whether version `a` is newer than `b` (`major.minor.patch`, numerically; anything else,
+/// such as a pre-release suffix, compares as older).
+fn is_newer(a: &str, b: &str) -> bool {
+    let parse = |v: &str| -> Option<Vec<u64>> { v.split('.').map(|n| n.parse().ok()).collect() };
+    match (parse(a), parse(b)) {
+        (Some(a), Some(b)) => a > b,
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+/// What happens to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A new file.
+    Created,
+    /// A file the user never edited, replaced.
+    Updated,
+    /// A file the user edited, merged cleanly with authgate's changes.
+    Merged,
+    /// A file the user edited, written with conflict markers where the edits overlap.
+    Conflicted,
+    /// A file the user deleted and authgate changed: written back.
+    Restored,
+    /// A file authgate no longer generates and the user never edited.
+    Removed,
+}
+
+impl ChangeKind {
+    fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "created",
+            ChangeKind::Updated => "updated",
+            ChangeKind::Merged => "merged",
+            ChangeKind::Conflicted => "conflict",
+            ChangeKind::Restored => "restored",
+            ChangeKind::Removed => "removed",
+        }
+    }
+
+    /// Whether the user must look at the file before going on (exit status 1).
+    pub fn needs_attention(self) -> bool {
+        matches!(self, ChangeKind::Conflicted | ChangeKind::Restored)
+    }
+}
+
+/// One file to write or remove: its path relative to the project, and its text before and after
+/// (`None`: absent), with the file's own line endings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub path: PathBuf,
+    pub kind: ChangeKind,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// For Cargo.toml: what changed in it.
+    pub note: Option<String>,
+}
+
+/// A complete regeneration, computed without writing anything.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub root: PathBuf,
+    pub scope: Scope,
+    pub options: Options,
+    /// Changes to the project's files, Cargo.toml and authgate.toml, sorted by path with
+    /// authgate.toml last.
+    pub changes: Vec<Change>,
+    /// Changes to `.authgate/pristine/`, applied after `changes`.
+    pub bookkeeping: Vec<Change>,
+    /// Files authgate no longer generates, kept because the user edited them.
+    pub kept: Vec<PathBuf>,
+    /// Cargo.toml entries left as the user set them although authgate's differ.
+    pub left_alone: Vec<String>,
+    /// True when `.authgate/pristine/` was missing and the base was rendered from the answers.
+    pub rendered_base: bool,
+}
+
+impl Plan {
+    /// The files that need the user's attention: conflicts, and deleted files written back.
+    pub fn conflicts(&self) -> Vec<PathBuf> {
+        self.changes
+            .iter()
+            .filter(|change| change.kind.needs_attention())
+            .map(|change| change.path.clone())
+            .collect()
+    }
+
+    /// Whether `authgate auth` would change any of the user's files (its own bookkeeping under
+    /// `.authgate/` aside).
+    pub fn changes_files(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}
+
+/// Plans the regeneration of the project at `root` for `options`. `previous` (the recorded
+/// answers) gives the base when `.authgate/pristine/` is missing in a generated project.
+pub fn plan(
+    root: &Path,
+    scope: Scope,
+    options: &Options,
+    previous: Option<&Options>,
+) -> Result<Plan> {
+    let rendered = render::render(options)?;
+    let wanted = regenerable(&rendered, scope);
+
+    let pristine_root = root.join(PRISTINE_DIR);
+    let mut stale = Vec::new();
+    let (bases, rendered_base) = if pristine_root.is_dir() {
+        let mut bases = RenderedFiles::new();
+        for (path, text) in read_tree(&pristine_root)? {
+            if is_regenerable(&path, scope) {
+                bases.insert(path, text);
+            } else {
+                stale.push(path);
+            }
+        }
+        (bases, false)
+    } else if let (Scope::Project, Some(previous)) = (scope, previous) {
+        (regenerable(&render::render(previous)?, scope), true)
+    } else {
+        (RenderedFiles::new(), false)
+    };
+
+    let mut plan = Plan {
+        root: root.to_owned(),
+        scope,
+        options: options.clone(),
+        changes: Vec::new(),
+        bookkeeping: Vec::new(),
+        kept: Vec::new(),
+        left_alone: Vec::new(),
+        rendered_base,
+    };
+
+    let mut unresolved = Vec::new();
+    let paths: BTreeSet<&PathBuf> = wanted.keys().chain(bases.keys()).collect();
+    for path in paths {
+        let base = bases.get(path).map(String::as_str);
+        let now = wanted.get(path).map(String::as_str);
+        let yours = read_text(root, path)?;
+        if let Some(yours) = &yours
+            && Some(yours.text.as_str()) != base
+            && Some(yours.text.as_str()) != now
+            && merge::has_conflict_markers(&yours.text)
+        {
+            unresolved.push(path.clone());
+            continue;
+        }
+        match decide(path, base, yours.as_ref(), now) {
+            Decision::Nothing => {}
+            Decision::Keep => plan.kept.push(path.clone()),
+            Decision::Change(change) => plan.changes.push(change),
+        }
+    }
+    if !unresolved.is_empty() {
+        return Err(crate::error::RegenFailure::Unresolved(unresolved).into());
+    }
+
+    // Cargo.toml: the dependencies the regenerated files name.
+    let manifest = read_text(root, Path::new(MANIFEST))?
+        .ok_or_else(|| UsageError::NoCargoToml(root.to_owned()))?;
+    let sources: Vec<&str> = wanted
+        .iter()
+        .filter(|(path, _)| path.extension().is_some_and(|ext| ext == "rs"))
+        .map(|(_, text)| text.as_str())
+        .collect();
+    let rendered_manifest = rendered
+        .get(Path::new(MANIFEST))
+        .context("authgate rendered no Cargo.toml")?;
+    let edited = deps::merge_dependencies(&manifest.text, rendered_manifest, &sources)?;
+    plan.left_alone = edited.left_alone.clone();
+    if edited.text != manifest.text {
+        plan.changes.push(Change {
+            path: PathBuf::from(MANIFEST),
+            kind: ChangeKind::Updated,
+            before: Some(manifest.restore_endings(&manifest.text)),
+            after: Some(manifest.restore_endings(&edited.text)),
+            note: Some(edited.describe()),
+        });
+    }
+    plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
+
+    // authgate.toml, last.
+    let answers_text = options.answers_file_for(scope, AUTHGATE_VERSION);
+    let recorded = read_text(root, Path::new(ANSWERS_FILE))?;
+    match &recorded {
+        Some(recorded) if recorded.text == answers_text => {}
+        _ => plan.changes.push(Change {
+            path: PathBuf::from(ANSWERS_FILE),
+            kind: if recorded.is_some() {
+                ChangeKind::Updated
+            } else {
+                ChangeKind::Created
+            },
+            before: recorded.as_ref().map(|r| r.restore_endings(&r.text)),
+            after: Some(answers_text),
+            note: None,
+        }),
+    }
+
+    // The copies of what authgate wrote this time.
+    for (path, text) in &wanted {
+        let before = if rendered_base {
+            None
+        } else {
+            bases.get(path).cloned()
+        };
+        if before.as_deref() != Some(text.as_str()) {
+            plan.bookkeeping.push(Change {
+                path: pristine_path(path),
+                kind: if before.is_some() {
+                    ChangeKind::Updated
+                } else {
+                    ChangeKind::Created
+                },
+                before,
+                after: Some(text.clone()),
+                note: None,
+            });
+        }
+    }
+    if !rendered_base {
+        // A kept file keeps its copy: the base of a merge if authgate generates it again.
+        let gone = bases
+            .iter()
+            .filter(|(path, _)| !wanted.contains_key(*path) && !plan.kept.contains(*path))
+            .map(|(path, text)| (path.clone(), Some(text.clone())));
+        let stale = stale.into_iter().map(|path| (path, None));
+        for (path, before) in gone.chain(stale) {
+            plan.bookkeeping.push(Change {
+                path: pristine_path(&path),
+                kind: ChangeKind::Removed,
+                before,
+                after: None,
+                note: None,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+enum Decision {
+    Nothing,
+    Keep,
+    Change(Change),
+}
+
+/// What to do with one regenerable file; see the module documentation.
+fn decide(
+    path: &Path,
+    base: Option<&str>,
+    yours: Option<&DiskText>,
+    now: Option<&str>,
+) -> Decision {
+    let change = |kind, after: Option<String>| {
+        Decision::Change(Change {
+            path: path.to_owned(),
+            kind,
+            before: yours.map(|y| y.restore_endings(&y.text)),
+            after: after.map(|text| match yours {
+                Some(y) => y.restore_endings(&text),
+                None => text,
+            }),
+            note: None,
+        })
+    };
+    let text = yours.map(|y| y.text.as_str());
+    match (base, text, now) {
+        (_, Some(yours), Some(now)) if yours == now => Decision::Nothing,
+        (None, None, Some(now)) => change(ChangeKind::Created, Some(now.to_owned())),
+        // Deleted by the user: respected, unless authgate changed the file since.
+        (Some(base), None, Some(now)) if base == now => Decision::Nothing,
+        (Some(_), None, Some(now)) => change(ChangeKind::Restored, Some(now.to_owned())),
+        (Some(base), Some(yours), Some(now)) if yours == base => {
+            change(ChangeKind::Updated, Some(now.to_owned()))
+        }
+        // Edited by the user (or, without a base, written by the user): merged.
+        (base, Some(yours), Some(now)) => match merge::three_way(base.unwrap_or(""), yours, now) {
+            Merged::Clean(merged) if merged == yours => Decision::Nothing,
+            Merged::Clean(merged) => change(ChangeKind::Merged, Some(merged)),
+            Merged::Conflicted(marked) => change(ChangeKind::Conflicted, Some(marked)),
+        },
+        // No longer generated.
+        (Some(base), Some(yours), None) if yours == base => change(ChangeKind::Removed, None),
+        (Some(_), Some(_), None) => Decision::Keep,
+        (_, None, None) | (None, Some(_), None) => Decision::Nothing,
+    }
+}
+
+/// The text of `root/path`, or `None` when there is no such file.
+fn read_text(root: &Path, path: &Path) -> Result<Option<DiskText>> {
+    match fs::read(root.join(path)) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes).map_err(|_| {
+                anyhow::anyhow!(
+                    "`{}` is not UTF-8 text; authgate cannot merge it (nothing was written)",
+                    path.display()
+                )
+            })?;
+            Ok(Some(DiskText::new(text)))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "cannot read `{}`; check its permissions (nothing was written)",
+                path.display()
+            )
+        }),
+    }
+}
+
+/// Every file under `dir`, by path relative to it.
+fn read_tree(dir: &Path) -> Result<BTreeMap<PathBuf, String>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        let entries = fs::read_dir(&current)
+            .with_context(|| format!("cannot read the directory `{}`", current.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("cannot read the directory `{}`", current.display()))?
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).expect("under dir").to_owned();
+                let text = fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read `{}`", path.display()))?;
+                files.insert(relative, text.replace("\r\n", "\n"));
+            }
+        }
+    }
+    Ok(files)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Carrying it out, and describing it
+
+/// Writes the plan: the project's files first, then authgate's copies, `authgate.toml` last, so
+/// that an interrupted run is completed by running again. Each file is replaced atomically.
+pub fn apply(plan: &Plan) -> Result<()> {
+    for change in plan.changes.iter().chain(&plan.bookkeeping) {
+        let path = plan.root.join(&change.path);
+        match &change.after {
+            Some(text) => write::write_file_atomic(&path, text)?,
+            None => write::remove_file(&path)?,
+        }
+    }
+    prune_empty_dirs(&plan.root.join(PRISTINE_DIR));
+    Ok(())
+}
+
+/// Removes empty directories under `dir` (left when a file is no longer generated).
+fn prune_empty_dirs(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            prune_empty_dirs(&path);
+            // Fails, as it should, when the directory is not empty.
+            let _ = fs::remove_dir(&path);
+        }
+    }
+}
+
+/// One line per changed, kept or left-alone file.
+pub fn summary(plan: &Plan) -> String {
+    let mut out = String::new();
+    for change in &plan.changes {
+        let label = format!("{:<9}", change.kind.label());
+        let label = match change.kind {
+            ChangeKind::Conflicted | ChangeKind::Restored => {
+                style(label).for_stdout().red().bold().to_string()
+            }
+            ChangeKind::Merged => style(label).for_stdout().yellow().to_string(),
+            _ => style(label).for_stdout().green().to_string(),
+        };
+        let detail = match (change.kind, &change.note) {
+            (_, Some(note)) if !note.is_empty() => format!(" ({note})"),
+            (ChangeKind::Merged, _) => " (with your edits)".to_owned(),
+            (ChangeKind::Conflicted, _) => " (your edits and authgate's overlap)".to_owned(),
+            (ChangeKind::Restored, _) => {
+                " (you had deleted it; authgate changed it since)".to_owned()
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {label} {}{detail}", change.path.display());
+    }
+    for path in &plan.kept {
+        let _ = writeln!(
+            out,
+            "  {:<9} {} (authgate no longer generates it, and you edited it: remove it when you \
+             no longer need it)",
+            "kept",
+            path.display()
+        );
+    }
+    for entry in &plan.left_alone {
+        let _ = writeln!(out, "  {:<9} Cargo.toml: {entry}", "left");
+    }
+    out
+}
+
+/// A unified diff of every change to the user's files.
+pub fn diff(plan: &Plan) -> String {
+    let mut out = String::new();
+    for change in &plan.changes {
+        let before = change.before.as_deref().unwrap_or("");
+        let after = change.after.as_deref().unwrap_or("");
+        let path = change.path.display();
+        let old = match change.before {
+            Some(_) => format!("a/{path}"),
+            None => "/dev/null".to_owned(),
+        };
+        let new = match change.after {
+            Some(_) => format!("b/{path}"),
+            None => "/dev/null".to_owned(),
+        };
+        let text = similar::TextDiff::from_lines(before, after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&old, &new)
+            .to_string();
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Provider;
+
+    fn options(provider: Provider) -> Options {
+        let answers = Answers {
+            name: Some("my-api".to_owned()),
+            provider: Some(provider),
+            ..Answers::default()
+        }
+        .or_defaults();
+        Options::from_answers(answers, NameSource::Flag).unwrap()
+    }
+
+    fn disk(text: &str) -> DiskText {
+        DiskText::new(text.to_owned())
+    }
+
+    fn kind(decision: Decision) -> Option<ChangeKind> {
+        match decision {
+            Decision::Change(change) => Some(change.kind),
+            Decision::Keep => None,
+            Decision::Nothing => None,
+        }
+    }
+
+    #[test]
+    fn the_regenerable_set() {
+        for path in [
+            "src/auth/mod.rs",
+            "src/auth/jwks.rs",
+            "src/config.rs",
+            "tests/api/helpers.rs",
+            ".env.example",
+        ] {
+            assert!(is_regenerable(Path::new(path), Scope::Project), "{path}");
+        }
+        for path in [
+            "src/lib.rs",
+            "src/routes/tasks.rs",
+            "Cargo.toml",
+            "authgate.toml",
+            "migrations/20250101000000_create_tasks.sql",
+        ] {
+            assert!(!is_regenerable(Path::new(path), Scope::Project), "{path}");
+        }
+        assert!(is_regenerable(
+            Path::new("src/auth/mod.rs"),
+            Scope::AuthModule
+        ));
+        assert!(!is_regenerable(
+            Path::new("src/config.rs"),
+            Scope::AuthModule
+        ));
+    }
+
+    #[test]
+    fn every_project_file_named_as_regenerable_is_rendered() {
+        let files = render::render(&options(Provider::BetterAuth)).unwrap();
+        for file in PROJECT_FILES {
+            assert!(files.contains_key(Path::new(file)), "{file}");
+        }
+    }
+
+    /// Switching provider, algorithms or user claim changes only regenerable files (besides
+    /// Cargo.toml, merged by `deps`, authgate.toml, and the migrations' comment naming the user
+    /// claim, which must not change once applied).
+    #[test]
+    fn a_provider_switch_changes_only_regenerable_files() {
+        let before = render::render(&options(Provider::BetterAuth)).unwrap();
+        let mut others: Vec<Options> = Provider::ALL.into_iter().map(options).collect();
+        let mut custom = options(Provider::SharedSecret);
+        custom.algorithms = vec![crate::provider::Algorithm::HS512];
+        custom.user_claim = "user_id".to_owned();
+        others.push(custom);
+        for after in others {
+            let provider = after.provider;
+            let after = render::render(&after).unwrap();
+            let paths: BTreeSet<&PathBuf> = before.keys().chain(after.keys()).collect();
+            for path in paths {
+                if before.get(path) != after.get(path)
+                    && path != Path::new("Cargo.toml")
+                    && path != Path::new(ANSWERS_FILE)
+                    && !path.starts_with("migrations")
+                {
+                    assert!(
+                        is_regenerable(path, Scope::Project),
+                        "{provider}: `{}` changes but is not regenerated",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pristine_copies_for_new_projects() {
+        let files = render::render(&options(Provider::Auth0)).unwrap();
+        let with = with_pristine_copies(files.clone());
+        let copies: Vec<&PathBuf> = with
+            .keys()
+            .filter(|path| path.starts_with(STATE_DIR))
+            .collect();
+        assert_eq!(copies.len(), regenerable(&files, Scope::Project).len());
+        assert_eq!(
+            with[Path::new(".authgate/pristine/src/auth/mod.rs")],
+            files[Path::new("src/auth/mod.rs")]
+        );
+    }
+
+    #[test]
+    fn decisions() {
+        let p = Path::new("x.rs");
+        let base = "a\nb\nc\nd\ne\n";
+        let now = "A\nb\nc\nd\ne\n";
+        let edited = "a\nb\nc\nd\nE\n";
+        let clash = "a2\nb\nc\nd\ne\n";
+        let d =
+            |base, yours: Option<&str>, now| kind(decide(p, base, yours.map(disk).as_ref(), now));
+        assert_eq!(d(None, None, Some(now)), Some(ChangeKind::Created));
+        assert_eq!(
+            d(Some(base), Some(base), Some(now)),
+            Some(ChangeKind::Updated)
+        );
+        assert_eq!(d(Some(base), Some(now), Some(now)), None);
+        assert_eq!(
+            d(Some(base), Some(edited), Some(now)),
+            Some(ChangeKind::Merged)
+        );
+        assert_eq!(d(Some(base), Some(edited), Some(base)), None);
+        assert_eq!(
+            d(Some(base), Some(clash), Some(now)),
+            Some(ChangeKind::Conflicted)
+        );
+        assert_eq!(
+            d(None, Some(edited), Some(now)),
+            Some(ChangeKind::Conflicted)
+        );
+        assert_eq!(d(Some(base), None, Some(base)), None);
+        assert_eq!(d(Some(base), None, Some(now)), Some(ChangeKind::Restored));
+        assert_eq!(d(Some(base), Some(base), None), Some(ChangeKind::Removed));
+        assert!(matches!(
+            decide(p, Some(base), Some(&disk(edited)), None),
+            Decision::Keep
+        ));
+        assert_eq!(d(Some(base), None, None), None);
+    }
+
+    #[test]
+    fn windows_line_endings_are_kept() {
+        let p = Path::new("x.rs");
+        let yours = disk("a\r\nb\r\n");
+        let Decision::Change(change) = decide(p, Some("a\nb\n"), Some(&yours), Some("a\nc\n"))
+        else {
+            panic!("expected a change")
+        };
+        assert_eq!(change.kind, ChangeKind::Updated);
+        assert_eq!(change.after.as_deref(), Some("a\r\nc\r\n"));
+    }
+
+    #[test]
+    fn flags_apply_to_the_recorded_answers() {
+        let recorded = options(Provider::BetterAuth);
+        let file = AnswersFile::from_toml(&recorded.answers_file("0.0.1")).unwrap();
+        let path = Path::new("authgate.toml");
+
+        let (same, previous) = recorded_options(&file, path, &Answers::default()).unwrap();
+        assert_eq!(same, recorded);
+        assert_eq!(previous, Some(recorded.clone()));
+
+        // A new provider without --alg takes that provider's default algorithm.
+        let flags = Answers {
+            provider: Some(Provider::Auth0),
+            ..Answers::default()
+        };
+        let (switched, _) = recorded_options(&file, path, &flags).unwrap();
+        assert_eq!(switched.provider, Provider::Auth0);
+        assert_eq!(
+            switched.algorithms,
+            vec![Provider::Auth0.default_algorithm()]
+        );
+        assert_eq!(switched.storage, recorded.storage);
+        assert_eq!(switched.name, recorded.name);
+
+        let flags = Answers {
+            provider: Some(Provider::Clerk),
+            algorithms: Some(vec!["ES256".to_owned()]),
+            ..Answers::default()
+        };
+        assert_eq!(
+            recorded_options(&file, path, &flags).unwrap_err(),
+            UsageError::ClerkRs256Only
+        );
+    }
+
+    #[test]
+    fn an_incomplete_or_newer_answers_file_is_refused() {
+        let path = Path::new("authgate.toml");
+        let file = AnswersFile::from_toml("[answers]\nprovider = \"auth0\"\n").unwrap();
+        assert_eq!(
+            recorded_options(&file, path, &Answers::default()).unwrap_err(),
+            UsageError::AnswersFileIncomplete {
+                path: path.to_owned(),
+                key: "name"
+            }
+        );
+        let text = "authgate_version = \"999.0.0\"\nscope = \"auth-module\"\n[answers]\n\
+                    provider = \"auth0\"\nalgorithms = [\"RS256\"]\nuser_claim = \"sub\"\n";
+        let file = AnswersFile::from_toml(text).unwrap();
+        assert!(matches!(
+            recorded_options(&file, path, &Answers::default()).unwrap_err(),
+            UsageError::NewerAuthgate { .. }
+        ));
+        let file = AnswersFile::from_toml(&text.replace("999.0.0", "0.0.1")).unwrap();
+        let (module, _) = recorded_options(&file, path, &Answers::default()).unwrap();
+        assert_eq!(module.provider, Provider::Auth0);
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(is_newer("0.10.0", "0.9.9"));
+        assert!(!is_newer("0.1.0", "0.1.0"));
+        assert!(!is_newer("0.1.0-beta", "0.1.0"));
+    }
+}
