@@ -1,0 +1,618 @@
+#!/usr/bin/env python3
+"""The measuring half of benches/run.sh (which builds everything first; run that, not this).
+
+Starts the FastAPI peer and the two generated servers on 127.0.0.1, seeds each through its own
+API, runs the same wrk scenarios against each (the peer's lua/bench.lua with EXPECT), reads peak
+memory and start-up times, times `authgate new`, counts the generated project's dependencies
+and, with --cold-builds, times its cold debug and release builds. Prints one Markdown report
+and writes it, with the raw figures, to target/bench/results.{md,json}.
+
+Exit status: 0 when every response of the generated servers had its expected status, 1
+otherwise (the report is printed either way; a failing peer is reported, not an error of this
+benchmark), 2 when something could not be started.
+"""
+import argparse
+import base64
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+USER, OTHER_USER = "u1", "u2"
+SEED_TASKS = {USER: 10, OTHER_USER: 1}
+CREATE_BODY = json.dumps(
+    {"title": "bench task", "description": "created by wrk", "completed": False},
+    separators=(",", ":"),
+)
+KID = "bench-key-1"
+
+
+# ---------------------------------------------------------------------------------------------
+# tokens and keys
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def claims(sub, iss=None, aud=None):
+    now = int(time.time())
+    c = {"sub": sub, "email": f"{sub}@example.test", "iat": now, "exp": now + 3 * 3600}
+    if iss:
+        c["iss"] = iss
+    if aud:
+        c["aud"] = aud
+    return c
+
+
+def hs256_tokens(secret: str):
+    import jwt
+
+    other = secrets.token_urlsafe(48)
+    return {
+        "good": jwt.encode(claims(USER), secret, algorithm="HS256"),
+        "other": jwt.encode(claims(OTHER_USER), secret, algorithm="HS256"),
+        # Same claims, signed with another secret: a bad signature.
+        "bad": jwt.encode(claims(USER), other, algorithm="HS256"),
+    }
+
+
+def eddsa_material(origin: str):
+    """A fresh Ed25519 key, its JWKS, and tokens (the bad one: same kid, another key)."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    jwks = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": b64url(public), "kid": KID,
+                      "alg": "EdDSA", "use": "sig"}]}
+    c = claims(USER, iss=origin, aud=origin)
+    headers = {"kid": KID}
+    return jwks, {
+        "good": jwt.encode(c, key, algorithm="EdDSA", headers=headers),
+        "other": jwt.encode(claims(OTHER_USER, iss=origin, aud=origin), key, algorithm="EdDSA",
+                            headers=headers),
+        "bad": jwt.encode(c, other, algorithm="EdDSA", headers=headers),
+    }
+
+
+def serve_jwks(port: int, path: str):
+    """`bench.py serve-jwks PORT FILE`: serves FILE as application/json at /api/auth/jwks."""
+    body = Path(path).read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != "/api/auth/jwks":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    ThreadingHTTPServer((LOOPBACK, port), Handler).serve_forever()
+
+
+# ---------------------------------------------------------------------------------------------
+# processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def http_status(port, method, path, token=None, body=None, timeout=2.0):
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+class Server:
+    """A process this benchmark started (in its own session, so its workers go with it)."""
+
+    def __init__(self, name, label, argv, env, cwd, log, port, ready_path=None):
+        self.name, self.label, self.port = name, label, port
+        self.ready_path = ready_path
+        self.log = open(log, "wb")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.health_ms = self.wait_for("/health")
+        self.ready_ms = self.wait_for(ready_path) if ready_path else None
+
+    def wait_for(self, path, limit_s=30.0):
+        """Milliseconds from the process start to the first 200 on `path` (polled every ms)."""
+        deadline = self.started + limit_s
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                status, _ = http_status(self.port, "GET", path, timeout=1.0)
+                if status == 200:
+                    return (time.perf_counter() - self.started) * 1000
+            except OSError:
+                pass
+            time.sleep(0.001)
+        raise RuntimeError(f"{self.name}: no 200 on {path} within {limit_s:.0f} s; see {self.log.name}")
+
+    def pids(self):
+        """This process and its descendants."""
+        children = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        out, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
+
+    def peak_rss_kib(self):
+        """Sum of VmHWM over the process tree (the peer: supervisor + workers)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def fresh_sqlite(path: Path):
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def seed(server: Server, token: str, tokens_by_user):
+    """10 tasks for u1 and 1 for u2, created through the server's own API."""
+    for user, count in SEED_TASKS.items():
+        for i in range(1, count + 1):
+            body = json.dumps({"title": f"{user} task {i}", "description": f"seeded task {i} of {user}",
+                               "completed": i % 3 == 0})
+            status, text = http_status(server.port, "POST", f"/api/{user}/tasks",
+                                       token=tokens_by_user[user], body=body)
+            if status not in (200, 201):
+                raise RuntimeError(f"{server.name}: seeding answered {status}: {text[:200]!r}")
+    status, text = http_status(server.port, "GET", f"/api/{USER}/tasks", token=token)
+    items = json.loads(text)
+    items = items["items"] if isinstance(items, dict) else items
+    if status != 200 or len(items) != SEED_TASKS[USER]:
+        raise RuntimeError(f"{server.name}: after seeding, list answered {status} with {len(items)} items")
+
+
+# ---------------------------------------------------------------------------------------------
+# wrk
+
+WRK_LINE = re.compile(r"^WRKSUMMARY (.*)$", re.M)
+
+
+def run_wrk(args, url, token, expect, body=None):
+    env = dict(os.environ, TOKEN=token or "", EXPECT=str(expect), PEER_LUA=str(args.peer_lua))
+    script = args.peer_lua
+    if body is not None:
+        env["BODY"] = body
+        script = args.post_lua
+    argv = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+            "-s", str(script), url]
+    try:
+        out = subprocess.run(argv, env=env, capture_output=True, text=True,
+                             timeout=args.duration + 30).stdout
+    except subprocess.TimeoutExpired:
+        return {"verdict": "TIMEOUT", "rps": 0.0, "p50_ms": 0, "p99_ms": 0, "statuses": "-"}
+    match = WRK_LINE.search(out)
+    if not match:
+        return {"verdict": "NO-SUMMARY", "rps": 0.0, "p50_ms": 0, "p99_ms": 0, "statuses": "-",
+                "raw": out[-2000:]}
+    fields = dict(part.split("=", 1) for part in match.group(1).split())
+    result = {k: fields[k] for k in ("statuses", "verdict", "sock_err")}
+    for k in ("rps", "p50_ms", "p99_ms", "max_ms"):
+        result[k] = float(fields[k])
+    result["requests"] = int(fields["requests"])
+    # Socket errors (connect/read/write/timeout) are failed requests too.
+    if result["verdict"] == "ok" and any(
+            int(n) for n in re.findall(r":(\d+)", fields["sock_err"])):
+        result["verdict"] = "SOCKET-ERRORS"
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI timing, dependency count, cold builds
+
+
+def time_cli(args):
+    """Whole-process time of `authgate new` (hyperfine when installed, else a timed loop)."""
+    out_dir = args.work / "cli-new"
+    commands = {
+        "authgate new --yes --dry-run": ([str(args.authgate), "new", str(out_dir), "--yes", "--dry-run"], False),
+        "authgate new --yes": ([str(args.authgate), "new", str(out_dir), "--yes", "--quiet"], True),
+    }
+    results = {}
+    for label, (argv, writes) in commands.items():
+        shutil.rmtree(out_dir, ignore_errors=True)
+        if shutil.which("hyperfine"):
+            export = args.work / "hyperfine.json"
+            cmd = ["hyperfine", "-N", "--warmup", "5", "--runs", "100", "--export-json", str(export),
+                   "--style", "none"]
+            if writes:
+                cmd += ["--prepare", f"rm -rf {out_dir}"]
+            cmd.append(" ".join(argv))
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, timeout=300)
+            r = json.loads(export.read_text())["results"][0]
+            times = [t * 1000 for t in r["times"]]
+            tool = "hyperfine -N"
+        else:
+            times = []
+            for _ in range(100):
+                if writes:
+                    shutil.rmtree(out_dir, ignore_errors=True)
+                t0 = time.perf_counter()
+                subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, timeout=60)
+                times.append((time.perf_counter() - t0) * 1000)
+            tool = "python loop"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        results[label] = {"mean_ms": statistics.mean(times), "stdev_ms": statistics.pstdev(times),
+                          "median_ms": statistics.median(times), "min_ms": min(times),
+                          "runs": len(times), "tool": tool}
+    return results
+
+
+def dependency_counts(project: Path, env):
+    counts = {}
+    for edges in ("normal", "normal,build"):
+        out = subprocess.run(["cargo", "tree", "-e", edges, "--prefix", "none", "--offline"],
+                             cwd=project, env=env, capture_output=True, text=True, check=True,
+                             timeout=120).stdout
+        crates = {line.replace(" (*)", "").strip() for line in out.splitlines() if line.strip()}
+        counts[edges] = len(crates) - 1  # without the project itself
+    return counts
+
+
+def cold_builds(args, env):
+    """Cold debug and release builds of a freshly generated default project (empty target dir)."""
+    project, target = args.work / "cold" / "project", args.work / "cold" / "target"
+    shutil.rmtree(args.work / "cold", ignore_errors=True)
+    (args.work / "cold").mkdir(parents=True)
+    subprocess.run([str(args.authgate), "new", str(project), "--yes", "--quiet"], check=True)
+    shutil.copy(args.lockfile, project / "Cargo.lock")
+    out = {}
+    for profile, flags in (("debug", []), ("release", ["--release"])):
+        shutil.rmtree(target, ignore_errors=True)
+        t0 = time.perf_counter()
+        subprocess.run(["cargo", "build", "--offline", *flags], cwd=project,
+                       env=dict(env, CARGO_TARGET_DIR=str(target)), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=3600)
+        out[profile] = time.perf_counter() - t0
+    shutil.rmtree(target, ignore_errors=True)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def machine():
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    wrk_version = (wrk.stdout or wrk.stderr).splitlines()[0].split(" [")[0]
+    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gib": round(mem_kib / 1024 / 1024, 1),
+            "kernel": platform.release(), "python": platform.python_version(), "rustc": rustc,
+            "wrk": wrk_version, "loadavg_before": Path("/proc/loadavg").read_text().split()[:3]}
+
+
+SCENARIOS = [
+    # name, method+path template, token kind, expected status (peer, authgate)
+    ("health", "GET /health", None, (200, 200)),
+    ("list (10 tasks)", f"GET /api/{USER}/tasks", "good", (200, 200)),
+    ("403 other user's path", f"GET /api/{OTHER_USER}/tasks", "good", (403, 403)),
+    ("401 bad signature", f"GET /api/{USER}/tasks", "bad", (401, 401)),
+    ("create", f"POST /api/{USER}/tasks", "good", (200, 201)),
+]
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description="see benches/run.sh")
+    p.add_argument("--repo", type=Path, required=True)
+    p.add_argument("--work", type=Path, required=True)
+    p.add_argument("--authgate", type=Path, required=True)
+    p.add_argument("--peer", type=Path, required=True)
+    p.add_argument("--venv", type=Path, required=True)
+    p.add_argument("--cargo-target", type=Path, required=True)
+    p.add_argument("--lockfile", type=Path, required=True)
+    p.add_argument("--project", action="append", default=[], metavar="NAME=BINARY",
+                   help="a generated project to benchmark: hs256=... and/or eddsa=...")
+    p.add_argument("--runs", type=int, default=2, help="wrk runs per scenario and server; the best is kept")
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--peer-workers", type=int, default=2)
+    p.add_argument("--cold-builds", action="store_true")
+    p.add_argument("--only", choices=["servers", "cli"], default=None)
+    args = p.parse_args(argv)
+    args.peer_lua = args.peer / "lua" / "bench.lua"
+    args.post_lua = Path(__file__).resolve().parent / "lua" / "post.lua"
+    projects = dict(item.split("=", 1) for item in args.project)
+
+    report = {"machine": machine(), "scenarios": {}, "servers": {}, "failures": [],
+              "peer_failures": []}
+    data = args.work / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    servers = []
+    jwks_proc = None
+    try:
+        if args.only != "cli":
+            secret = secrets.token_urlsafe(48)  # 64 characters: >= 32 bytes for both
+            hs = hs256_tokens(secret)
+
+            # The peer: uvicorn[standard], 2 workers, through its own run.sh.
+            peer_port = free_port()
+            peer_db = data / "peer.db"
+            fresh_sqlite(peer_db)
+            peer_env = dict(os.environ, BETTER_AUTH_SECRET=secret, PORT=str(peer_port),
+                            WORKERS=str(args.peer_workers), VENV=str(args.venv),
+                            DATABASE_URL=f"sqlite:///{peer_db}")
+            peer = Server("peer", f"FastAPI peer (uvicorn[standard], {args.peer_workers} workers)",
+                          [str(args.peer / "run.sh")], peer_env, args.peer, args.work / "peer.log",
+                          peer_port)
+            servers.append(peer)
+            seed(peer, hs["good"], {USER: hs["good"], OTHER_USER: hs["other"]})
+            tokens = {"peer": hs}
+
+            base_env = {k: v for k, v in os.environ.items() if k not in ("RUST_LOG",)}
+            base_env.update(APP_ENV="development", HOST=LOOPBACK, RATE_LIMIT_PER_SECOND="0",
+                            CORS_ALLOWED_ORIGINS="http://localhost:3000")
+            for name, binary in projects.items():
+                port = free_port()
+                db = data / f"{name}.db"
+                fresh_sqlite(db)
+                env = dict(base_env, PORT=str(port), DATABASE_URL=f"sqlite://{db}")
+                if name == "hs256":
+                    env["JWT_SECRET"] = secret
+                    toks = hs
+                    label = "authgate HS256 (shared-secret)"
+                else:
+                    jwks_port = free_port()
+                    origin = f"http://{LOOPBACK}:{jwks_port}"
+                    jwks, toks = eddsa_material(origin)
+                    jwks_file = args.work / "jwks.json"
+                    jwks_file.write_text(json.dumps(jwks))
+                    jwks_proc = subprocess.Popen(
+                        [sys.executable, __file__, "serve-jwks", str(jwks_port), str(jwks_file)],
+                        start_new_session=True, stdin=subprocess.DEVNULL)
+                    deadline = time.time() + 10
+                    while True:
+                        try:
+                            if http_status(jwks_port, "GET", "/api/auth/jwks")[0] == 200:
+                                break
+                        except OSError:
+                            if time.time() > deadline:
+                                raise RuntimeError("the JWKS server did not start")
+                            time.sleep(0.01)
+                    env["BETTER_AUTH_URL"] = origin
+                    label = "authgate EdDSA (Better Auth JWKS)"
+                run_dir = args.work / f"run-{name}"  # no .env here
+                run_dir.mkdir(exist_ok=True)
+                server = Server(name, label, [binary], env, run_dir, args.work / f"{name}.log", port,
+                                ready_path="/ready")
+                servers.append(server)
+                seed(server, toks["good"], {USER: toks["good"], OTHER_USER: toks["other"]})
+                tokens[name] = toks
+
+            # Scenarios: every server back to back per scenario, create last (it grows the table).
+            for scenario, route, token_kind, (peer_expect, ours_expect) in SCENARIOS:
+                method, path = route.split(" ", 1)
+                report["scenarios"][scenario] = {}
+                for server in servers:
+                    expect = peer_expect if server.name == "peer" else ours_expect
+                    token = tokens[server.name][token_kind] if token_kind else None
+                    body = CREATE_BODY if method == "POST" else None
+                    best = None
+                    for _ in range(args.runs):
+                        r = run_wrk(args, f"http://{LOOPBACK}:{server.port}{path}", token, expect, body)
+                        r["expect"] = expect
+                        if r["verdict"] != "ok":
+                            best = r
+                            break
+                        if best is None or r["rps"] > best["rps"]:
+                            best = r
+                    report["scenarios"][scenario][server.name] = best
+                    print(f"  {scenario:<24} {server.name:<6} {best['rps']:>10.0f} req/s  "
+                          f"p50 {best['p50_ms']:.2f} ms  p99 {best['p99_ms']:.2f} ms  "
+                          f"{best['statuses']}  {best['verdict']}", file=sys.stderr, flush=True)
+                    if best["verdict"] != "ok":
+                        report["peer_failures" if server.name == "peer" else "failures"].append(f"{scenario} on {server.name}: {best['verdict']} "
+                                                  f"(expected {expect}, got {best['statuses']})")
+            for server in servers:
+                report["servers"][server.name] = {
+                    "label": server.label, "peak_rss_mib": server.peak_rss_kib() / 1024,
+                    "health_ms": server.health_ms, "ready_ms": server.ready_ms,
+                    "processes": len(server.pids()),
+                }
+    finally:
+        for server in servers:
+            server.stop()
+        if jwks_proc is not None:
+            os.killpg(jwks_proc.pid, signal.SIGTERM)
+            jwks_proc.wait(timeout=10)
+
+    if args.only != "servers":
+        print("  timing authgate new ...", file=sys.stderr, flush=True)
+        report["cli"] = time_cli(args)
+        cargo_env = dict(os.environ, CARGO_TARGET_DIR=str(args.cargo_target))
+        report["dependencies"] = {name: dependency_counts(args.work / name, cargo_env)
+                                  for name in projects}
+        if args.cold_builds:
+            print("  cold builds (minutes) ...", file=sys.stderr, flush=True)
+            report["cold_builds_s"] = cold_builds(args, dict(os.environ))
+
+    text = render(report, projects)
+    print(text)
+    (args.work / "results.md").write_text(text)
+    (args.work / "results.json").write_text(json.dumps(report, indent=2))
+    return 1 if report["failures"] else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# the report
+
+
+def fmt_int(x):
+    return f"{x:,.0f}"
+
+
+def render(report, projects):
+    lines = []
+    m = report["machine"]
+    lines.append(f"machine: {m['cores']} cores ({m['cpu']}), {m['mem_gib']} GiB, Linux {m['kernel']}, "
+                 f"{m['rustc']}, Python {m['python']}, {m['wrk']}; load average before the run "
+                 f"{' '.join(m['loadavg_before'])}")
+    if report["scenarios"]:
+        names = [n for n in ["peer", *projects] if n in next(iter(report["scenarios"].values()))]
+        lines.append("")
+        lines.append("| scenario | server | req/s | p50 ms | p99 ms | statuses | × peer |")
+        lines.append("|---|---|---:|---:|---:|---|---:|")
+        for scenario, per in report["scenarios"].items():
+            peer_rps = per.get("peer", {}).get("rps") or 0
+            for name in names:
+                r = per[name]
+                ratio = "" if name == "peer" else (f"{r['rps'] / peer_rps:.1f}×" if peer_rps else "-")
+                status = r["statuses"] if r["verdict"] == "ok" else f"**{r['verdict']}** {r['statuses']} (expected {r['expect']})"
+                lines.append(f"| {scenario} | {name} | {fmt_int(r['rps'])} | {r['p50_ms']:.2f} | "
+                             f"{r['p99_ms']:.2f} | {status} | {ratio} |")
+        lines.append("")
+        lines.append("| server | peak RSS under load | start → first 200 /health | start → first 200 /ready |")
+        lines.append("|---|---:|---:|---:|")
+        for name, s in report["servers"].items():
+            ready = f"{s['ready_ms']:.0f} ms" if s["ready_ms"] is not None else "-"
+            procs = f" ({s['processes']} processes)" if s["processes"] > 1 else ""
+            lines.append(f"| {s['label']} | {s['peak_rss_mib']:.1f} MiB{procs} | {s['health_ms']:.0f} ms | {ready} |")
+    if "cli" in report:
+        lines.append("")
+        lines.append("| command (whole process) | mean | median | min | runs |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for label, c in report["cli"].items():
+            lines.append(f"| `{label}` | {c['mean_ms']:.1f} ± {c['stdev_ms']:.1f} ms | {c['median_ms']:.1f} ms | "
+                         f"{c['min_ms']:.1f} ms | {c['runs']} ({c['tool']}) |")
+        lines.append("")
+        for name, counts in report.get("dependencies", {}).items():
+            lines.append(f"- generated project `{name}`: {counts['normal']} crates in its normal dependency "
+                         f"tree, {counts['normal,build']} with build dependencies (`cargo tree -e normal --prefix none`, deduplicated)")
+        if "cold_builds_s" in report:
+            cb = report["cold_builds_s"]
+            lines.append(f"- cold build of the default project (empty target dir, crates already downloaded): "
+                         f"debug {cb['debug']:.0f} s, release {cb['release']:.0f} s")
+    lines.append("")
+    lines.extend(target_lines(report))
+    if report["failures"]:
+        lines.append("")
+        lines.append("FAILED scenarios (a response with an unexpected status, or none):")
+        lines.extend(f"- {f}" for f in report["failures"])
+    if report["peer_failures"]:
+        lines.append("")
+        lines.append("The peer failed (its ratio is computed from the requests it did answer):")
+        lines.extend(f"- {f}" for f in report["peer_failures"])
+    return "\n".join(lines) + "\n"
+
+
+def target_lines(report):
+    out = ["Targets (issue 7):"]
+
+    def check(ok, text):
+        out.append(f"- [{'met' if ok else 'MISSED'}] {text}")
+
+    sc = report["scenarios"]
+    if sc:
+        def ratio(scenario, name):
+            per = sc[scenario]
+            return per[name]["rps"] / per["peer"]["rps"] if name in per and per["peer"]["rps"] else 0
+
+        lst = "list (10 tasks)"
+        if "hs256" in sc[lst]:
+            r = ratio(lst, "hs256")
+            check(r >= 10, f"HS256 list ≥ 10× the peer: {r:.1f}×")
+        if "eddsa" in sc[lst]:
+            r = ratio(lst, "eddsa")
+            check(r >= 6, f"EdDSA list ≥ 6× the peer: {r:.1f}×")
+        for name in ("hs256", "eddsa"):
+            if name in sc[lst]:
+                p99 = sc[lst][name]["p99_ms"]
+                check(p99 < 5, f"{name} list p99 < 5 ms at 32 connections: {p99:.2f} ms")
+        for scenario in ("401 bad signature", "403 other user's path"):
+            for name in ("hs256", "eddsa"):
+                if name in sc[scenario]:
+                    r = ratio(scenario, name)
+                    check(r >= 10, f"{name} {scenario.split()[0]} ≥ 10× the peer: {r:.1f}×")
+        srv = report["servers"]
+        for name in ("hs256", "eddsa"):
+            if name in srv:
+                share = srv[name]["peak_rss_mib"] / srv["peer"]["peak_rss_mib"]
+                check(share <= 0.2, f"{name} peak memory ≤ 1/5 of the peer's: "
+                                    f"{srv[name]['peak_rss_mib']:.1f} vs {srv['peer']['peak_rss_mib']:.1f} MiB (1/{1 / share:.0f})")
+                check(srv[name]["ready_ms"] < 100, f"{name} ready (200 on /ready) in < 100 ms: {srv[name]['ready_ms']:.0f} ms"
+                      + (" (keys fetched from a loopback JWKS)" if name == "eddsa" else " (no network)"))
+    if "cli" in report:
+        for label, c in report["cli"].items():
+            check(c["mean_ms"] < 20, f"`{label}` < 20 ms: {c['mean_ms']:.1f} ms")
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "serve-jwks":
+        serve_jwks(int(sys.argv[2]), sys.argv[3])
+    else:
+        try:
+            sys.exit(main(sys.argv[1:]))
+        except RuntimeError as error:
+            print(f"bench: {error}", file=sys.stderr)
+            sys.exit(2)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The benchmark of issue 7: the generated server (HS256 and Better Auth EdDSA) against the FastAPI
+# peer, and the CLI. Not part of `cargo test`. From the repository root:
+#
+#   benches/run.sh                 # about 6 minutes once built; prints the report
+#   benches/run.sh --cold-builds   # also cold debug and release builds of a generated project
+#
+# Options after the script name go to benches/bench.py: --runs N (wrk runs per scenario and
+# server, best kept; default 2), --duration S (default 10), --only servers|cli, --cold-builds.
+# Environment: PEER_DIR (default ../shared/peers/fastapi-seed beside the repository).
+#
+# What it does, all under target/bench/:
+#   1. installs wrk (apt-get) when missing; creates the venv target/bench/venv and installs the
+#      peer's dependencies, pinned in benches/requirements.txt;
+#   2. builds authgate (release), generates two projects (`--provider shared-secret --alg HS256`
+#      and the default Better Auth EdDSA one) with benches/generated.Cargo.lock as their lock
+#      file, and builds them in release mode into one CARGO_TARGET_DIR, target/bench/cargo;
+#   3. bench.py: starts the peer (uvicorn[standard], 2 workers) and both servers on 127.0.0.1 with
+#      fresh SQLite files and the rate limit off, a loopback JWKS with an Ed25519 key made at run
+#      time, mints tokens, seeds 10 tasks for u1 (and 1 for u2) through each API, runs
+#      `wrk -t2 -c32 -d10s --latency` with the peer's lua/bench.lua (EXPECT) for each scenario
+#      and server, and prints the table (also in target/bench/results.md and results.json).
+# Exit status: 0 when every response had its expected status, 1 when a scenario failed, 2 when
+# something could not be built or started.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$PWD
+work=$repo/target/bench
+peer=${PEER_DIR:-$repo/../shared/peers/fastapi-seed}
+peer=$(cd "$peer" && pwd)
+mkdir -p "$work"
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# 1. Tools.
+if ! command -v wrk >/dev/null; then
+    log "installing wrk"
+    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+if ! command -v hyperfine >/dev/null; then
+    # Optional: without it `authgate new` is timed by a loop in bench.py.
+    apt-get install -y hyperfine >/dev/null 2>&1 || log "hyperfine not installed; timing with a loop"
+fi
+venv=$work/venv
+stamp=$venv/.requirements.sha256
+want=$(sha256sum benches/requirements.txt | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "creating $venv with the peer's dependencies"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r benches/requirements.txt
+    echo "$want" >"$stamp"
+fi
+
+# 2. Builds. The generated projects share one target dir; their dependencies build once.
+log "building authgate (release)"
+cargo build --release --quiet
+authgate=$repo/target/release/authgate
+export CARGO_TARGET_DIR=$work/cargo
+generate() { # name, flags...: generate afresh, but touch only the files that changed, so that
+    # an unchanged project is not recompiled (cargo compares modification times)
+    local name=$1 fresh=$work/$1.new dest=$work/$1 f
+    shift
+    rm -rf "$fresh"
+    "$authgate" new "$fresh" --yes --quiet --name "$name" "$@"
+    cp benches/generated.Cargo.lock "$fresh/Cargo.lock"
+    mkdir -p "$dest"
+    (cd "$fresh" && find . -type f) | while read -r f; do
+        cmp -s "$fresh/$f" "$dest/$f" || { mkdir -p "$(dirname "$dest/$f")" && cp "$fresh/$f" "$dest/$f"; }
+    done
+    (cd "$dest" && find . -type f) | while read -r f; do
+        [ -e "$fresh/$f" ] || rm -f "$dest/$f"
+    done
+    rm -rf "$fresh"
+    log "building $name (release)"
+    (cd "$dest" && cargo build --release --quiet)
+}
+generate hs256 --provider shared-secret --alg HS256
+generate eddsa
+
+# 3. Measurements and the report.
+exec "$venv/bin/python" benches/bench.py --repo "$repo" --work "$work" --authgate "$authgate" \
+    --peer "$peer" --venv "$venv" --cargo-target "$CARGO_TARGET_DIR" \
+    --lockfile benches/generated.Cargo.lock \
+    --project "hs256=$CARGO_TARGET_DIR/release/hs256" \
+    --project "eddsa=$CARGO_TARGET_DIR/release/eddsa" "$@"
