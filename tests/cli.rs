@@ -3,6 +3,8 @@
 //! Every command runs in a fresh temporary directory with stdin and stderr piped (so never a
 //! terminal: missing answers are errors, never prompts).
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use authgate::options::{Answers, NameSource, Options};
 use predicates::prelude::*;
+use support::files::tree;
 use tempfile::TempDir;
 
 /// The binary, run in `dir`, with an empty stdin.
@@ -20,22 +23,6 @@ fn authgate(dir: &Path) -> Command {
         .env_remove("CI")
         .env("NO_COLOR", "1");
     cmd
-}
-
-/// Every path under `dir`, relative, so a test can tell that nothing was written.
-fn tree(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            out.insert(path.strip_prefix(root).unwrap().to_owned());
-            if path.is_dir() && !path.is_symlink() {
-                walk(root, &path, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// Runs `args` in a fresh directory (after `setup`), expects exit status 2 with exactly

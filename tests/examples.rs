@@ -2,32 +2,18 @@
 //! (`examples/<name>.toml` → `examples/<name>/`, `.authgate/` included), so that readers can
 //! browse exactly what `authgate new` writes. Refresh with `UPDATE_EXAMPLES=1 cargo test --test examples`.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use authgate::options::{Answers, NameSource, Options};
 use authgate::project_files;
+use support::files::contents;
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
-}
-
-fn files_under(dir: &Path) -> BTreeMap<PathBuf, String> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(current) = pending.pop() {
-        for entry in fs::read_dir(&current).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let text = fs::read_to_string(&path).unwrap();
-                files.insert(path.strip_prefix(dir).unwrap().to_owned(), text);
-            }
-        }
-    }
-    files
 }
 
 #[test]
@@ -58,8 +44,13 @@ fn checked_in_examples_match_what_authgate_renders() {
             }
             continue;
         }
+        // Compared as bytes: the rendered texts become bytes on disk as they are.
+        let rendered: BTreeMap<PathBuf, Vec<u8>> = rendered
+            .iter()
+            .map(|(path, text)| (path.clone(), text.as_bytes().to_vec()))
+            .collect();
         let on_disk = if project_dir.is_dir() {
-            files_under(&project_dir)
+            contents(&project_dir)
         } else {
             BTreeMap::new()
         };

@@ -9,13 +9,13 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use support::cargo::{cargo, repo_dir};
+use support::files::contents;
 use tempfile::TempDir;
 
 /// The binary, with an empty stdin (never a terminal: no prompts) and no colour.
@@ -39,24 +39,6 @@ fn generate(dir: &Path, args: &[&str]) {
 /// Runs `authgate auth DIR ARGS...`.
 fn auth(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
     authgate().arg("auth").arg(dir).args(args).assert()
-}
-
-/// Every file under `dir` with its bytes, so that a test can tell that nothing changed.
-fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(current) = pending.pop() {
-        for entry in fs::read_dir(&current).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(dir).unwrap().to_owned();
-                files.insert(relative, fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 fn read(dir: &Path, path: &str) -> String {

@@ -5,9 +5,10 @@
 //! Keys are sent only once the prompt that reads them is on the screen.
 #![cfg(unix)]
 
-use std::collections::BTreeSet;
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use authgate::options::{Answers, NameSource, Options};
 use authgate::provider::{Algorithm, Provider};
 use rexpect::process::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
+use support::files::tree;
 use tempfile::TempDir;
 
 /// How long any one expected text may take to appear.
@@ -122,22 +124,6 @@ impl Terminal {
     fn readable(&self) -> String {
         from_bytes_chars(&self.transcript)
     }
-}
-
-/// Every path under `dir`, relative.
-fn tree(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            out.insert(path.strip_prefix(root).unwrap().to_owned());
-            if path.is_dir() && !path.is_symlink() {
-                walk(root, &path, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// The `[answers]` table the project at `dir` was generated from.

@@ -5,6 +5,7 @@
 
 pub mod better_auth;
 pub mod cargo;
+pub mod files;
 pub mod jwt;
 pub mod node;
 pub mod oidc;
