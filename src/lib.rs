@@ -201,14 +201,7 @@ fn auth_command(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
         let text = if args.quiet {
             String::new()
         } else {
-            format!(
-                "{} `{}` ({}):\n{}\n{}",
-                style("would change").for_stdout().bold(),
-                display_dir(&root),
-                describe(&plan.options),
-                regen::summary(&plan),
-                regen::diff(&plan)
-            )
+            would_change(&root, &plan)
         };
         return Ok((text, Some(RegenFailure::OutOfDate { command: fix })));
     }
@@ -226,12 +219,8 @@ fn auth_command(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
             return Ok((text, None));
         }
         let text = format!(
-            "{} `{}` ({}):\n{}\n{}nothing written (--dry-run)\n",
-            style("would change").for_stdout().bold(),
-            display_dir(&root),
-            describe(&plan.options),
-            regen::summary(&plan),
-            regen::diff(&plan)
+            "{}nothing written (--dry-run)\n",
+            would_change(&root, &plan)
         );
         return Ok((text, None));
     }
@@ -251,6 +240,18 @@ fn auth_command(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
         return Ok((String::new(), failure));
     }
     Ok((auth_report(&plan), failure))
+}
+
+/// What `authgate auth` would change at `root`: a summary of the files, then their diffs.
+fn would_change(root: &Path, plan: &regen::Plan) -> String {
+    format!(
+        "{} `{}` ({}):\n{}\n{}",
+        style("would change").for_stdout().bold(),
+        display_dir(root),
+        describe(&plan.options),
+        regen::summary(plan),
+        regen::diff(plan)
+    )
 }
 
 /// `auth0, RS256, user claim `sub``
