@@ -5,6 +5,7 @@ use std::sync::Arc;
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
 use serde::Deserialize;
 
+use super::cache::{self, VerifiedTokens};
 use super::error::AuthError;
 use super::extractor::AuthUser;
 use super::jwks::JwksCache;
@@ -32,7 +33,7 @@ struct Claims {
     #[serde(rename = "aud", default)]
     _audience: Option<Audience>,
     #[serde(rename = "exp")]
-    _expires_at: f64,
+    expires_at: f64,
     #[serde(rename = "iat", default)]
     issued_at: Option<f64>,
     /// OAuth scopes, space-separated.
@@ -60,6 +61,7 @@ pub struct Verifier {
     /// One validation per allowed algorithm: the key's family must match the token's `alg`.
     validations: Vec<(Algorithm, Validation)>,
     leeway_secs: u64,
+    verified: VerifiedTokens,
 }
 
 impl Verifier {
@@ -85,6 +87,7 @@ impl Verifier {
             write_scope: settings.write_scope,
             validations,
             leeway_secs,
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -110,14 +113,30 @@ impl Verifier {
 
     /// Verifies `token`; any doubt is `AuthError::InvalidToken`. The reason is logged at
     /// debug level, never returned to the caller.
+    ///
+    /// A token that passed before, against the current key set, is answered from memory until
+    /// its `exp` plus the leeway: the same answer `check` would give, without the signature's
+    /// cost.
     pub async fn verify(&self, token: &str) -> Result<AuthUser, AuthError> {
-        self.check(token).await.map_err(|reason| {
+        let digest = cache::digest(token);
+        let now = jsonwebtoken::get_current_timestamp();
+        // Read before verifying: should the key set change meanwhile, the entry is born stale.
+        let key_generation = self.jwks.generation();
+        if let Some(user) = self.verified.get(&digest, now, key_generation) {
+            return Ok(user);
+        }
+        let (user, expires_at) = self.check(token).await.map_err(|reason| {
             tracing::debug!(reason, "bearer token refused");
             AuthError::InvalidToken
-        })
+        })?;
+        let valid_until = expires_at.saturating_add(self.leeway_secs);
+        self.verified
+            .insert(digest, user.clone(), valid_until, now, key_generation);
+        Ok(user)
     }
 
-    async fn check(&self, token: &str) -> Result<AuthUser, &'static str> {
+    /// Every check of `token`: the user it names and its `exp`, in whole seconds.
+    async fn check(&self, token: &str) -> Result<(AuthUser, u64), &'static str> {
         // The header is only read to choose a key; `jku`, `x5u`, `jwk` and `x5c` are ignored.
         let header = decode_header(token).map_err(|_| "malformed token")?;
         let validation = self
@@ -148,10 +167,12 @@ impl Verifier {
             .map(str::to_owned)
             .collect();
         scopes.extend(claims.permissions);
-        Ok(AuthUser {
+        let user = AuthUser {
             user_id: claims.user_id,
             scopes,
-        })
+        };
+        // Rounded down, so that the cache never outlasts the library's own answer.
+        Ok((user, claims.expires_at as u64))
     }
 
     /// The key to verify this token with.

@@ -168,6 +168,8 @@ async fn a_tampered_payload_is_401() {
 async fn a_tampered_signature_is_401() {
     let app = spawn_app().await;
     let valid = app.token(USER);
+    // Accepted first, so that a cache of verified tokens knows its header and claims.
+    assert_eq!(app.status_with_token(USER, &valid).await, StatusCode::OK);
     let (signing_input, signature) = valid.rsplit_once('.').unwrap();
     let mut bytes =
         base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signature)
@@ -379,6 +381,25 @@ async fn a_rotated_key_is_accepted_without_a_restart() {
     );
 }
 
+// A token verified before is answered from a cache, but never after its key leaves the JWKS.
+#[tokio::test]
+async fn a_remembered_token_is_401_once_its_key_leaves_the_jwks() {
+    let app = spawn_app().await;
+    let old = app.token(USER);
+    assert_eq!(app.status_with_token(USER, &old).await, StatusCode::OK);
+    assert_eq!(
+        app.status_with_token(USER, &old).await,
+        StatusCode::OK,
+        "verified again, or remembered"
+    );
+    let next = SigningKey::generate(Algorithm::EdDSA, "replacement-key");
+    app.jwks.set_keys(vec![next.jwk.clone()]);
+    // A token with an unknown kid makes the API fetch the key set, where the old key is gone.
+    let fresh = next.sign(&app.claims(USER));
+    assert_eq!(app.status_with_token(USER, &fresh).await, StatusCode::OK);
+    assert_refused(&app, &old, "its key left the JWKS").await;
+}
+
 // 17
 #[tokio::test]
 async fn an_expired_token_is_401() {
@@ -403,6 +424,24 @@ async fn the_leeway_is_30_seconds() {
         c.insert("exp".into(), json!(now() - 40));
     });
     assert_refused(&app, &outside, "40 s past exp").await;
+}
+
+// A token verified before is answered from a cache, but never after its `exp` plus the leeway.
+#[tokio::test]
+async fn a_remembered_token_is_401_once_it_expires() {
+    let app = spawn_app().await;
+    // Inside the leeway for 4 more seconds.
+    let token = app.token_with(USER, |c| {
+        c.insert("exp".into(), json!(now() - 26));
+    });
+    assert_eq!(app.status_with_token(USER, &token).await, StatusCode::OK);
+    assert_eq!(
+        app.status_with_token(USER, &token).await,
+        StatusCode::OK,
+        "verified again, or remembered"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_refused(&app, &token, "expired while remembered").await;
 }
 
 // 19

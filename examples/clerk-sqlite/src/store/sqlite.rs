@@ -69,6 +69,9 @@ impl Store {
             })?;
         }
         let pool = SqlitePoolOptions::new()
+            // A file cannot drop a connection: pinging it before every use would only cost a
+            // round trip to the connection's thread.
+            .test_before_acquire(false)
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
@@ -112,7 +115,9 @@ impl Store {
             columns!(),
             " FROM ",
             table!(),
-            " WHERE owner_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+            // Not `LIMIT ?`: SQLite lets a bound LIMIT steer its plan, so binding one expires
+            // the cached statement and every list would be parsed and planned again.
+            " WHERE owner_id = ? AND seq > ? ORDER BY seq LIMIT CAST(? AS INTEGER)"
         ))
         .bind(owner)
         .bind(after.unwrap_or(0))

@@ -12,6 +12,7 @@
 //! async fn handler(user: auth::AuthUser) { /* user.user_id */ }
 //! ```
 
+mod cache;
 mod error;
 mod extractor;
 mod jwks;

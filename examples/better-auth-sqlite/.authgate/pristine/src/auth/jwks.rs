@@ -74,6 +74,12 @@ impl JwksCache {
         self.loaded.load(Ordering::Acquire)
     }
 
+    /// Bumped by every successful refresh: a token verified under another generation may have
+    /// been signed by a key that is gone.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// How many times the JWKS was requested (for metrics and tests).
     pub fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
