@@ -21,6 +21,34 @@ async fn fetch_as_owner(app: &TestApp, user: &str, id: &str) -> Value {
     response.json().await.unwrap()
 }
 
+// A user id need not be URL-safe (`auth0|…`, an e-mail address, any string): in a path it is
+// percent-encoded, and the Location of a new order leads back to it.
+#[tokio::test]
+async fn a_user_id_with_reserved_characters_gets_a_working_location() {
+    let app = spawn_app().await;
+    let user = "auth0|josé 1/2?#%\n";
+    let token = app.token(user);
+    let collection = "/api/auth0%7Cjos%C3%A9%201%2F2%3F%23%25%0A/orders";
+    let response = app
+        .request(
+            Method::POST,
+            collection,
+            Some(&token),
+            Some(&json!({ "title": "escape me" })),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(location, format!("{collection}/{id}"));
+    let read = app
+        .request(Method::GET, &location, Some(&token), None)
+        .await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.json::<Value>().await.unwrap(), created);
+}
+
 #[tokio::test]
 async fn the_owner_can_create_read_update_and_delete() {
     let app = spawn_app().await;

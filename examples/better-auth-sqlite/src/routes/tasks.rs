@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -23,6 +24,13 @@ const MAX_PAGE_SIZE: u32 = 100;
 const COLLECTION: &str = "/api/{user_id}/tasks";
 /// Where one of them is read, replaced, changed and deleted.
 const ITEM: &str = "/api/{user_id}/tasks/{id}";
+/// What a user id is escaped from in a path segment: all but RFC 3986's unreserved characters,
+/// since a user id may be anything (`auth0|…`, an e-mail address, non-ASCII, a `/`).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -169,7 +177,11 @@ pub async fn create(
             new.completed,
         )
         .await?;
-    let location = format!("/api/{owner}/tasks/{}", item.id);
+    let location = format!(
+        "/api/{}/tasks/{}",
+        utf8_percent_encode(&owner, PATH_SEGMENT),
+        item.id
+    );
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
