@@ -259,7 +259,7 @@ fn a_cargo_new_package_receives_the_module_and_compiles_with_it() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("updated   Cargo.toml (added axum, jsonwebtoken, reqwest"),
+        stdout.contains("updated   Cargo.toml (added aws-lc-rs, axum, jsonwebtoken, reqwest"),
         "{stdout}"
     );
     assert!(
