@@ -1,4 +1,4 @@
-//! The command line, declared with clap. No logic here: `lib.rs` acts on what this parses.
+//! The command line, declared with clap. No logic here: the `commands` act on what this parses.
 
 use std::path::PathBuf;
 

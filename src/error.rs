@@ -1,8 +1,12 @@
-//! Every message a user sees when their input is refused, in one place.
+//! Every message a user sees when a command fails, in one place, grouped by kind of failure.
 //!
 //! A [`UsageError`] means "the command line, the answers file or the target directory asks for
-//! something authgate will not do": the binary prints it and exits with status 2. Anything else
-//! (an I/O failure while writing, a broken template) is an ordinary `anyhow::Error` and exits 1.
+//! something authgate will not do": the binary prints it and exits with status 2.
+//! A [`RegenFailure`] means `authgate auth` did its work, or its check, and left something to the
+//! user (conflicts, a module out of date): exit status 1, after the report.
+//! An [`IoFailure`] means the system refused a read or a write while a command worked: it is the
+//! context of the I/O error, which the binary prints after it (`error: {failure}: {cause}`),
+//! and exits 1. Any other failure (a broken template) is an ordinary `anyhow::Error` and exits 1.
 //! [`Cancelled`] means the user left the wizard (Ctrl-C, Esc, or "no" at the confirmation):
 //! exit status 130, the shell's convention for an interrupt.
 //! Messages are one lowercase line that says what to do next; paths are in backticks.
@@ -10,6 +14,8 @@
 use std::path::PathBuf;
 
 use thiserror::Error;
+
+use crate::report::display_dir;
 
 /// Input that authgate refuses before anything is written (exit status 2).
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -173,6 +179,26 @@ pub enum RegenFailure {
     OutOfDate { command: String },
 }
 
+/// The system refused a read or a write (exit status 1); the I/O error follows the message.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum IoFailure {
+    /// `authgate new` could not write the project; what it had written is gone again.
+    #[error("cannot create `{}`; nothing was written", .0.display())]
+    CreateProject(PathBuf),
+
+    /// `authgate auth` could not apply its plan at `root`; `command` runs it again.
+    #[error("cannot update `{}`; run `{command}` again once fixed", display_dir(.root))]
+    UpdateProject { root: PathBuf, command: String },
+
+    /// `.` or `..` could not be resolved to the directory name that is the default crate name.
+    #[error("cannot resolve `{}`; pass --name", .0.display())]
+    ResolvePath(PathBuf),
+
+    /// The report could not be printed (e.g. stdout is a closed pipe or a full disk).
+    #[error("cannot write to stdout")]
+    Stdout,
+}
+
 /// `a`, `a` and `b`, `a`, `b` and `c`: paths in backticks.
 fn list(paths: &[PathBuf]) -> String {
     let quoted: Vec<String> = paths
@@ -203,5 +229,41 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         2
     } else {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(exit_code(&Cancelled.into()), 130);
+        let cancelled = anyhow::Error::from(Cancelled).context("while asking");
+        assert_eq!(exit_code(&cancelled), 130);
+        let refused = UsageError::MissingAnswer { flag: "--provider" };
+        assert_eq!(exit_code(&refused.into()), 2);
+        assert_eq!(exit_code(&anyhow::anyhow!("disk full")), 1);
+        let unwritten = anyhow::anyhow!("disk full").context(IoFailure::Stdout);
+        assert_eq!(exit_code(&unwritten), 1);
+    }
+
+    #[test]
+    fn io_failures_name_the_path_and_what_to_do() {
+        let created = IoFailure::CreateProject("my-api".into());
+        assert_eq!(
+            created.to_string(),
+            "cannot create `my-api`; nothing was written"
+        );
+        let updated = IoFailure::UpdateProject {
+            root: ".".into(),
+            command: "authgate auth".into(),
+        };
+        assert_eq!(
+            updated.to_string(),
+            "cannot update `./`; run `authgate auth` again once fixed"
+        );
+        let resolved = IoFailure::ResolvePath("..".into());
+        assert_eq!(resolved.to_string(), "cannot resolve `..`; pass --name");
     }
 }

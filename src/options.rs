@@ -11,7 +11,7 @@ use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 use serde::{Deserialize, Serialize};
 
 use crate::error::UsageError;
-use crate::provider::{Algorithm, Provider};
+use crate::provider::{Algorithm, KeySource, Provider};
 
 /// Where the generated project keeps its data.
 #[derive(
@@ -253,6 +253,11 @@ impl Options {
     }
 
     /// The package name: `my-api`.
+    /// Where the generated verifier gets its keys for these answers.
+    pub fn key_source(&self) -> KeySource {
+        self.provider.spec().key_source(&self.algorithms)
+    }
+
     pub fn project_name(&self) -> String {
         self.name.to_kebab_case()
     }

@@ -32,6 +32,7 @@ use crate::options::{
     validate_user_claim,
 };
 use crate::provider::{Algorithm, Provider};
+use crate::report::{display_dir, shell_quote};
 
 /// Whether prompts can be shown: stdin and stderr are both terminals.
 pub fn is_interactive() -> bool {
@@ -128,7 +129,13 @@ impl Wizard {
 
     /// Asks whether to go ahead; anything but yes is [`Cancelled`].
     pub fn confirm(&self, path: &Path) -> Result<()> {
-        self.confirm_with(format!("Create `{}`?", crate::display_dir(path)))
+        self.confirm_with(format!("Create `{}`?", display_dir(path)))
+    }
+
+    /// Asks whether to add the auth module to the package at `path`; anything but yes is
+    /// [`Cancelled`].
+    pub fn confirm_auth(&self, path: &Path) -> Result<()> {
+        self.confirm_with(format!("Add the auth module to `{}`?", display_dir(path)))
     }
 
     /// Asks `prompt` (a yes/no question, yes by default); anything but yes is [`Cancelled`].
@@ -172,7 +179,7 @@ impl Wizard {
         let width = width.unwrap_or_default();
         let items: Vec<String> = Provider::ALL
             .iter()
-            .map(|p| format!("{:<width$}  {}", p.as_str(), p.description()))
+            .map(|p| format!("{:<width$}  {}", p.as_str(), p.spec().summary))
             .collect();
         let default = position(&Provider::ALL, &defaults::PROVIDER);
         let chosen = self.select("Identity provider", &items, default)?;
@@ -431,15 +438,9 @@ fn position<T: PartialEq>(all: &[T], value: &T) -> usize {
     all.iter().position(|v| v == value).unwrap_or_default()
 }
 
-/// The claim that usually holds the user id in the provider's tokens: the first word of
-/// [`Provider::usual_user_claim`] (`sub (the Better Auth user id)` → `sub`).
+/// The claim that usually holds the user id in the provider's tokens (the provider table's).
 fn usual_claim(provider: Provider) -> &'static str {
-    let usual = provider.usual_user_claim();
-    usual
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .next()
-        .filter(|claim| validate_user_claim(claim).is_ok())
-        .unwrap_or(defaults::USER_CLAIM)
+    provider.spec().user_claim
 }
 
 fn storage_description(storage: Storage) -> &'static str {
@@ -468,7 +469,7 @@ fn summary(path: &Path, directory: &str, answers: &Answers) -> String {
     let resource = answers.resource.as_deref().unwrap_or_default();
     let resource = validate_resource(resource).unwrap_or_else(|_| resource.to_owned());
     let rows = [
-        ("directory", format!("`{}`", crate::display_dir(path))),
+        ("directory", format!("`{}`", display_dir(path))),
         ("name", name),
         ("provider", display(answers.provider)),
         ("algorithms", algorithms),
@@ -501,7 +502,7 @@ fn summary(path: &Path, directory: &str, answers: &Answers) -> String {
 fn auth_summary(path: &Path, answers: &Answers) -> String {
     let algorithms = answers.algorithms.as_deref().unwrap_or_default().join(", ");
     let rows = [
-        ("directory", format!("`{}`", crate::display_dir(path))),
+        ("directory", format!("`{}`", display_dir(path))),
         ("provider", display(answers.provider)),
         ("algorithms", algorithms),
         ("user-id claim", display(answers.user_claim.as_deref())),
@@ -513,7 +514,7 @@ fn auth_summary(path: &Path, answers: &Answers) -> String {
         let value = style(value).for_stderr().cyan();
         let _ = writeln!(out, "  {label:<width$}  {value}");
     }
-    let quote = crate::shell_quote;
+    let quote = shell_quote;
     let mut command = format!("authgate auth {}", quote(&path.display().to_string()));
     if let Some(provider) = answers.provider {
         let _ = write!(command, " --provider {provider}");
@@ -539,7 +540,7 @@ fn display<T: ToString>(value: Option<T>) -> String {
 /// `authgate new PATH --provider ... --user-in-path true`: every answer as a flag, so that it
 /// needs neither a terminal nor `--yes`. `--name` only when it differs from the directory's.
 pub fn equivalent_command(path: &Path, directory: &str, answers: &Answers) -> String {
-    let quote = crate::shell_quote;
+    let quote = shell_quote;
     let mut words = vec![
         "authgate".to_owned(),
         "new".to_owned(),
@@ -584,10 +585,6 @@ mod tests {
         for provider in Provider::ALL {
             let claim = usual_claim(provider);
             assert!(validate_user_claim(claim).is_ok(), "{provider}: {claim}");
-            assert!(
-                provider.usual_user_claim().starts_with(claim),
-                "{provider}: {claim}"
-            );
         }
         assert_eq!(usual_claim(Provider::Auth0), "sub");
     }

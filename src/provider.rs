@@ -57,13 +57,338 @@ pub enum Algorithm {
     EdDSA,
 }
 
+/// Where the generated verifier gets the keys that check a token's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySource {
+    /// A JWKS document at a URL derived from the provider's settings.
+    Jwks,
+    /// OpenID Connect discovery: the issuer's metadata names its `jwks_uri`.
+    Discovery,
+    /// One HMAC secret shared with the issuer.
+    Secret,
+}
+
+impl KeySource {
+    pub const ALL: [KeySource; 3] = [KeySource::Jwks, KeySource::Discovery, KeySource::Secret];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeySource::Jwks => "jwks",
+            KeySource::Discovery => "discovery",
+            KeySource::Secret => "secret",
+        }
+    }
+
+    /// Keys fetched over the network (and cached), as opposed to a secret in the environment.
+    pub fn is_remote(self) -> bool {
+        self != KeySource::Secret
+    }
+}
+
 /// An environment variable the generated project reads for a provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct EnvVar {
     pub name: &'static str,
     /// Why the project reads it, or when it is optional.
     pub meaning: &'static str,
     pub required: bool,
+    /// A value to show in `.env.example` (empty: the user must supply one, e.g. a secret);
+    /// `{resource}` stands for the resource's plural name.
+    pub example: &'static str,
+    /// Read only when the keys come from this source (`None`: always read).
+    #[serde(skip)]
+    pub only_with: Option<KeySource>,
+}
+
+/// Whether tokens must carry a registered claim (`iss`, `aud`), and whether it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClaimRule {
+    /// Required, and compared with the configured value.
+    Required,
+    /// Compared when the project is configured with a value; else unchecked.
+    WhenConfigured,
+    /// Not issued by the provider, never checked.
+    Absent,
+}
+
+/// Everything authgate knows about one identity provider, in one row: the CLI (`providers`,
+/// validation, prompts) and the templates (through the render context) both read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderSpec {
+    pub provider: Provider,
+    /// Its name in prose: "Better Auth".
+    pub name: &'static str,
+    /// One line saying what is verified, for `authgate providers` and the prompt.
+    pub summary: &'static str,
+    /// Who the API's users are, as in "data owned by Clerk users".
+    pub users: &'static str,
+    /// Every algorithm the provider can sign with; the first one is the default.
+    pub algorithms: &'static [Algorithm],
+    /// The claim that holds the user id in its tokens.
+    pub user_claim: &'static str,
+    /// What that claim holds, and what else the verifier needs.
+    pub user_claim_note: &'static str,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, as the provider's own library allows.
+    pub leeway_secs: u64,
+    /// The `typ` header of its tokens (`None`: it sends none).
+    pub token_typ: Option<&'static str>,
+    /// How `iss` is checked.
+    pub issuer: ClaimRule,
+    /// How `aud` is checked.
+    pub audience: ClaimRule,
+    /// Where public keys come from; `None` for a provider that only shares a secret.
+    pub public_keys: Option<KeySource>,
+    /// Every environment variable its project can read.
+    pub env: &'static [EnvVar],
+    /// Features of `jsonwebtoken` its module needs besides the crypto backend.
+    pub jsonwebtoken_features: &'static [&'static str],
+}
+
+macro_rules! var {
+    ($name:literal, $required:literal, $example:literal, $meaning:literal) => {
+        EnvVar {
+            name: $name,
+            meaning: $meaning,
+            required: $required,
+            example: $example,
+            only_with: None,
+        }
+    };
+    ($name:literal, $required:literal, $example:literal, $meaning:literal, $keys:expr) => {
+        EnvVar {
+            name: $name,
+            meaning: $meaning,
+            required: $required,
+            example: $example,
+            only_with: Some($keys),
+        }
+    };
+}
+
+/// The provider table. Adding a provider is a row here, a variant of [`Provider`] and a folder
+/// `templates/providers/<name>/`.
+static PROVIDERS: [ProviderSpec; 5] = {
+    use Algorithm::*;
+    [
+        ProviderSpec {
+            provider: Provider::BetterAuth,
+            name: "Better Auth",
+            summary: "Better Auth (JWT plugin), keys from its JWKS endpoint",
+            users: "Better Auth users",
+            algorithms: &[EdDSA, ES256, ES512, RS256, PS256],
+            user_claim: "sub",
+            user_claim_note: "the Better Auth user id",
+            leeway_secs: 30,
+            token_typ: None,
+            issuer: ClaimRule::Required,
+            audience: ClaimRule::Required,
+            public_keys: Some(KeySource::Jwks),
+            env: &[
+                var!(
+                    "BETTER_AUTH_URL",
+                    true,
+                    "http://localhost:3000",
+                    "the base URL of your Better Auth server; its origin is the expected issuer and audience, and the keys are at {origin}/api/auth/jwks"
+                ),
+                var!(
+                    "JWT_ISSUER",
+                    false,
+                    "",
+                    "overrides the expected issuer (default: the origin), when the jwt plugin sets its own"
+                ),
+                var!(
+                    "JWT_AUDIENCE",
+                    false,
+                    "",
+                    "overrides the expected audience (default: the origin), when the jwt plugin sets its own"
+                ),
+                var!(
+                    "JWKS_URL",
+                    false,
+                    "",
+                    "overrides {origin}/api/auth/jwks, when the jwt plugin sets jwks.remoteUrl"
+                ),
+            ],
+            jsonwebtoken_features: &[],
+        },
+        ProviderSpec {
+            provider: Provider::Auth0,
+            name: "Auth0",
+            summary: "Auth0 API access tokens",
+            users: "Auth0 users",
+            algorithms: &[RS256, PS256, HS256],
+            user_claim: "sub",
+            user_claim_note: "`auth0|...`; machine tokens `{client}@clients`",
+            leeway_secs: 30,
+            token_typ: Some("JWT"),
+            issuer: ClaimRule::Required,
+            audience: ClaimRule::Required,
+            public_keys: Some(KeySource::Jwks),
+            env: &[
+                var!(
+                    "AUTH0_DOMAIN",
+                    true,
+                    "example.eu.auth0.com",
+                    "your tenant's domain; the issuer is https://{domain}/, with its trailing slash"
+                ),
+                var!(
+                    "AUTH0_AUDIENCE",
+                    true,
+                    "https://api.example.com",
+                    "the identifier of this API (Auth0 dashboard: Applications → APIs)"
+                ),
+                var!(
+                    "AUTH0_SIGNING_SECRET",
+                    true,
+                    "",
+                    "the API's signing secret (Applications → APIs → Settings), at least 32 bytes",
+                    KeySource::Secret
+                ),
+                var!(
+                    "JWKS_URL",
+                    false,
+                    "",
+                    "overrides https://{domain}/.well-known/jwks.json, e.g. for a custom domain or a proxy",
+                    KeySource::Jwks
+                ),
+                var!(
+                    "AUTH0_WRITE_SCOPE",
+                    false,
+                    "write:{resource}",
+                    "a scope or permission that POST, PUT, PATCH and DELETE require"
+                ),
+            ],
+            jsonwebtoken_features: &[],
+        },
+        ProviderSpec {
+            provider: Provider::Clerk,
+            name: "Clerk",
+            summary: "Clerk session tokens",
+            users: "Clerk users",
+            algorithms: &[RS256],
+            user_claim: "sub",
+            user_claim_note: "`user_...`; `sid` is required too",
+            leeway_secs: 5,
+            token_typ: Some("JWT"),
+            issuer: ClaimRule::Required,
+            audience: ClaimRule::Absent,
+            public_keys: Some(KeySource::Jwks),
+            env: &[
+                var!(
+                    "CLERK_ISSUER",
+                    true,
+                    "https://clerk.example.com",
+                    "your instance's Frontend API URL (Clerk dashboard → API keys)"
+                ),
+                var!(
+                    "CLERK_AUTHORIZED_PARTIES",
+                    true,
+                    "http://localhost:3000",
+                    "comma-separated origins of your front ends, allowed in `azp` (required in production)"
+                ),
+                // Read as PEM: hence `jsonwebtoken_features` below.
+                var!(
+                    "CLERK_JWT_KEY",
+                    false,
+                    "",
+                    "the instance's PEM public key, to verify without fetching the JWKS (\\n escapes accepted)"
+                ),
+                var!(
+                    "JWKS_URL",
+                    false,
+                    "",
+                    "overrides {issuer}/.well-known/jwks.json"
+                ),
+            ],
+            jsonwebtoken_features: &["use_pem"],
+        },
+        ProviderSpec {
+            provider: Provider::Oidc,
+            name: "OpenID Connect",
+            summary: "any OpenID Connect issuer, configured through discovery",
+            users: "users of your OpenID Connect provider",
+            algorithms: &[
+                RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA,
+            ],
+            user_claim: "sub",
+            user_claim_note: "the subject the issuer assigns",
+            leeway_secs: 30,
+            token_typ: Some("at+jwt"),
+            issuer: ClaimRule::Required,
+            audience: ClaimRule::Required,
+            public_keys: Some(KeySource::Discovery),
+            env: &[
+                var!(
+                    "OIDC_ISSUER",
+                    true,
+                    "https://login.example.com",
+                    "your provider's issuer, exactly as in its tokens and its discovery document"
+                ),
+                var!(
+                    "OIDC_AUDIENCE",
+                    true,
+                    "https://api.example.com",
+                    "the audience your provider puts in this API's access tokens"
+                ),
+            ],
+            jsonwebtoken_features: &[],
+        },
+        ProviderSpec {
+            provider: Provider::SharedSecret,
+            name: "your issuer",
+            summary: "an issuer of your own that signs with a shared HMAC secret",
+            users: "users of your issuer",
+            algorithms: &[HS256, HS384, HS512],
+            user_claim: "sub",
+            user_claim_note: "or whatever your issuer puts the user id in",
+            leeway_secs: 30,
+            token_typ: Some("JWT"),
+            issuer: ClaimRule::WhenConfigured,
+            audience: ClaimRule::WhenConfigured,
+            public_keys: None,
+            env: &[
+                var!(
+                    "JWT_SECRET",
+                    true,
+                    "",
+                    "the HMAC secret shared with your issuer, at least as long as the hash (32 bytes for HS256, 48 for HS384, 64 for HS512)"
+                ),
+                var!(
+                    "JWT_ISSUER",
+                    false,
+                    "",
+                    "when set, the `iss` tokens must carry exactly"
+                ),
+                var!(
+                    "JWT_AUDIENCE",
+                    false,
+                    "",
+                    "when set, the audience tokens must carry in `aud`"
+                ),
+            ],
+            jsonwebtoken_features: &[],
+        },
+    ]
+};
+
+impl ProviderSpec {
+    /// Where the keys come from for this allowlist: an HMAC algorithm means the shared secret
+    /// (validation never mixes HMAC with public-key algorithms).
+    pub fn key_source(&self, algorithms: &[Algorithm]) -> KeySource {
+        match self.public_keys {
+            Some(keys) if !algorithms.iter().any(|alg| alg.is_hmac()) => keys,
+            _ => KeySource::Secret,
+        }
+    }
+
+    /// The variables a project with this key source reads.
+    pub fn env_for(&self, keys: KeySource) -> impl Iterator<Item = &'static EnvVar> {
+        self.env
+            .iter()
+            .filter(move |var| var.only_with.is_none_or(|only| only == keys))
+    }
 }
 
 impl Provider {
@@ -75,7 +400,7 @@ impl Provider {
         Provider::SharedSecret,
     ];
 
-    /// The name used on the command line and in `authgate.toml`.
+    /// The name used on the command line, in `authgate.toml` and as the template folder.
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::BetterAuth => "better-auth",
@@ -86,121 +411,21 @@ impl Provider {
         }
     }
 
-    /// One line saying what the provider is, for `authgate providers` and the prompt.
-    pub fn description(self) -> &'static str {
-        match self {
-            Provider::BetterAuth => "Better Auth (JWT plugin), keys from its JWKS endpoint",
-            Provider::Auth0 => "Auth0 API access tokens",
-            Provider::Clerk => "Clerk session tokens",
-            Provider::Oidc => "any OpenID Connect issuer, configured through discovery",
-            Provider::SharedSecret => "an issuer of your own that signs with a shared HMAC secret",
-        }
+    /// This provider's row of the provider table.
+    pub fn spec(self) -> &'static ProviderSpec {
+        PROVIDERS
+            .iter()
+            .find(|spec| spec.provider == self)
+            .expect("every provider has a row in the provider table")
     }
 
     /// Every algorithm the provider can sign with; the first one is the default.
     pub fn algorithms(self) -> &'static [Algorithm] {
-        use Algorithm::*;
-        match self {
-            Provider::BetterAuth => &[EdDSA, ES256, ES512, RS256, PS256],
-            Provider::Auth0 => &[RS256, PS256, HS256],
-            Provider::Clerk => &[RS256],
-            Provider::Oidc => &[
-                RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA,
-            ],
-            Provider::SharedSecret => &[HS256, HS384, HS512],
-        }
+        self.spec().algorithms
     }
 
     pub fn default_algorithm(self) -> Algorithm {
         self.algorithms()[0]
-    }
-
-    /// The claim that holds the user id in this provider's tokens, and what else the verifier needs.
-    pub fn usual_user_claim(self) -> &'static str {
-        match self {
-            Provider::BetterAuth => "sub (the Better Auth user id)",
-            Provider::Auth0 => "sub (`auth0|...`; machine tokens `{client}@clients`)",
-            Provider::Clerk => "sub (`user_...`; `sid` is required too)",
-            Provider::Oidc => "sub",
-            Provider::SharedSecret => "sub, or whatever your issuer puts the user id in",
-        }
-    }
-
-    /// The environment variables a project generated for this provider reads.
-    pub fn env_vars(self) -> &'static [EnvVar] {
-        // A macro, not a `const fn`: the slices must be promoted to `'static` constants.
-        macro_rules! var {
-            ($name:literal, $meaning:literal, $required:literal) => {
-                EnvVar {
-                    name: $name,
-                    meaning: $meaning,
-                    required: $required,
-                }
-            };
-        }
-        match self {
-            Provider::BetterAuth => &[
-                var!(
-                    "BETTER_AUTH_URL",
-                    "Better Auth base URL; JWKS at {origin}/api/auth/jwks",
-                    true
-                ),
-                var!(
-                    "JWT_ISSUER",
-                    "overrides the issuer (default: the origin)",
-                    false
-                ),
-                var!(
-                    "JWT_AUDIENCE",
-                    "overrides the audience (default: the origin)",
-                    false
-                ),
-                var!("JWKS_URL", "overrides the JWKS URL", false),
-            ],
-            Provider::Auth0 => &[
-                var!(
-                    "AUTH0_DOMAIN",
-                    "tenant host, e.g. example.eu.auth0.com",
-                    true
-                ),
-                var!("AUTH0_AUDIENCE", "the API identifier", true),
-                var!(
-                    "AUTH0_SIGNING_SECRET",
-                    "the API's signing secret, for HS256 only",
-                    false
-                ),
-            ],
-            Provider::Clerk => &[
-                var!("CLERK_ISSUER", "the Frontend API URL", true),
-                var!(
-                    "CLERK_AUTHORIZED_PARTIES",
-                    "comma-separated origins allowed in `azp`",
-                    true
-                ),
-                var!(
-                    "CLERK_JWT_KEY",
-                    "PEM public key, for networkless verification",
-                    false
-                ),
-            ],
-            Provider::Oidc => &[
-                var!(
-                    "OIDC_ISSUER",
-                    "issuer URL (discovery), matched exactly",
-                    true
-                ),
-                var!("OIDC_AUDIENCE", "the expected audience", true),
-            ],
-            Provider::SharedSecret => &[
-                var!(
-                    "JWT_SECRET",
-                    "the HMAC secret (at least as long as the hash)",
-                    true
-                ),
-                var!("JWT_ISSUER", "the expected issuer", false),
-                var!("JWT_AUDIENCE", "the expected audience", false),
-            ],
-        }
     }
 
     /// Checks that this provider can sign with every algorithm given.
@@ -333,6 +558,16 @@ impl Algorithm {
         matches!(self, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
     }
 
+    /// RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
+    pub fn min_secret_bytes(self) -> Option<usize> {
+        match self {
+            Algorithm::HS256 => Some(32),
+            Algorithm::HS384 => Some(48),
+            Algorithm::HS512 => Some(64),
+            _ => None,
+        }
+    }
+
     /// Whether jsonwebtoken, the generated project's JWT library, can verify it.
     pub fn is_verifiable(self) -> bool {
         self != Algorithm::ES512
@@ -368,7 +603,7 @@ impl Serialize for Algorithm {
 }
 
 /// "a, b or c".
-fn join_choices(names: &[&str]) -> String {
+pub(crate) fn join_choices(names: &[&str]) -> String {
     match names.split_last() {
         Some((last, [])) => (*last).to_owned(),
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
@@ -395,7 +630,7 @@ mod tests {
         for provider in Provider::ALL {
             let default = provider.default_algorithm();
             assert_eq!(provider.check_algorithms(&[default]), Ok(()));
-            assert!(provider.env_vars().iter().any(|var| var.required));
+            assert!(provider.spec().env.iter().any(|var| var.required));
         }
         assert_eq!(Provider::BetterAuth.default_algorithm(), Algorithm::EdDSA);
         assert_eq!(Provider::Auth0.default_algorithm(), Algorithm::RS256);

@@ -5,15 +5,14 @@
 //! the flags, the files on disk and authgate's copies of what it last wrote. Only a complete plan
 //! is applied, one atomic write per file.
 //!
-//! **The regenerable files.** In a project authgate generated ([`Scope::Project`]): `src/auth/**`
-//! and the files outside it whose text depends on the provider, algorithms or user claim and that
-//! the project needs to build and pass its tests after a switch: `src/config.rs` (its tests set
-//! the provider's variables), `tests/api/authentication.rs`, `tests/api/configuration.rs`,
-//! `tests/api/helpers.rs` (tokens are minted per provider), and the provider's documentation,
-//! `.env.example` and `README.md`. The migrations also name the user claim, in a comment, but are
-//! never rewritten: sqlx checks the checksum of every applied migration. In a repository authgate
-//! did not generate ([`Scope::AuthModule`]): `src/auth/**` only. Besides those, Cargo.toml's
-//! dependencies are merged (see [`crate::deps`]) and `authgate.toml` is written.
+//! **The regenerable files** are those the render plan marks so ([`crate::plan::PLAN`]): in a
+//! project authgate generated ([`Scope::Project`]), the auth module and the files whose text
+//! depends on the provider, algorithms or user claim that the project needs to build, pass its
+//! tests and document the provider; in a repository authgate did not generate
+//! ([`Scope::AuthModule`]), the auth module only. The migrations also name the user claim, in a
+//! comment, but are never rewritten: sqlx checks the checksum of every applied migration.
+//! Besides those, Cargo.toml's dependencies are merged (see [`crate::deps`]) and `authgate.toml`
+//! is written.
 //!
 //! **What authgate last wrote.** `.authgate/pristine/<path>` holds a copy of every regenerable
 //! file as authgate last rendered it. No separate hash manifest: the copies are the manifest.
@@ -56,23 +55,9 @@ pub const PRISTINE_DIR: &str = ".authgate/pristine";
 /// The auth module.
 pub const MODULE_DIR: &str = "src/auth";
 
-/// The regenerable files of a generated project outside [`MODULE_DIR`].
-pub const PROJECT_FILES: [&str; 6] = [
-    ".env.example",
-    "README.md",
-    "src/config.rs",
-    "tests/api/authentication.rs",
-    "tests/api/configuration.rs",
-    "tests/api/helpers.rs",
-];
-
 const MANIFEST: &str = "Cargo.toml";
 
-/// Whether `authgate auth` regenerates `path` (relative to the project) in `scope`.
-pub fn is_regenerable(path: &Path, scope: Scope) -> bool {
-    path.starts_with(MODULE_DIR)
-        || (scope == Scope::Project && PROJECT_FILES.iter().any(|file| path == Path::new(file)))
-}
+pub use crate::plan::is_regenerable;
 
 /// The regenerable files among `files`.
 pub fn regenerable(files: &RenderedFiles, scope: Scope) -> RenderedFiles {
@@ -360,10 +345,17 @@ pub fn plan(
 
     let pristine_root = root.join(PRISTINE_DIR);
     let mut stale = Vec::new();
+    // Files an earlier authgate regenerated and this one only writes at `new` (`src/config.rs`
+    // once the provider's fixtures left it): updated like any regenerable file one last time,
+    // so that they match the module, and then left to the user (their copy is dropped).
+    let mut retiring = RenderedFiles::new();
     let (bases, rendered_base) = if pristine_root.is_dir() {
         let mut bases = RenderedFiles::new();
         for (path, text) in read_tree(&pristine_root)? {
             if is_regenerable(&path, scope) {
+                bases.insert(path, text);
+            } else if let (Scope::Project, Some(now)) = (scope, rendered.get(&path)) {
+                retiring.insert(path.clone(), now.clone());
                 bases.insert(path, text);
             } else {
                 stale.push(path);
@@ -391,7 +383,8 @@ pub fn plan(
     let paths: BTreeSet<&PathBuf> = wanted.keys().chain(bases.keys()).collect();
     for path in paths {
         let base = bases.get(path).map(String::as_str);
-        let now = wanted.get(path).map(String::as_str);
+        let now = wanted.get(path).or_else(|| retiring.get(path));
+        let now = now.map(String::as_str);
         let yours = read_text(root, path)?;
         if let Some(yours) = &yours
             && Some(yours.text.as_str()) != base
@@ -707,44 +700,6 @@ mod tests {
             Decision::Change(change) => Some(change.kind),
             Decision::Keep => None,
             Decision::Nothing => None,
-        }
-    }
-
-    #[test]
-    fn the_regenerable_set() {
-        for path in [
-            "src/auth/mod.rs",
-            "src/auth/jwks.rs",
-            "src/config.rs",
-            "tests/api/helpers.rs",
-            ".env.example",
-        ] {
-            assert!(is_regenerable(Path::new(path), Scope::Project), "{path}");
-        }
-        for path in [
-            "src/lib.rs",
-            "src/routes/tasks.rs",
-            "Cargo.toml",
-            "authgate.toml",
-            "migrations/20250101000000_create_tasks.sql",
-        ] {
-            assert!(!is_regenerable(Path::new(path), Scope::Project), "{path}");
-        }
-        assert!(is_regenerable(
-            Path::new("src/auth/mod.rs"),
-            Scope::AuthModule
-        ));
-        assert!(!is_regenerable(
-            Path::new("src/config.rs"),
-            Scope::AuthModule
-        ));
-    }
-
-    #[test]
-    fn every_project_file_named_as_regenerable_is_rendered() {
-        let files = render::render(&options(Provider::BetterAuth)).unwrap();
-        for file in PROJECT_FILES {
-            assert!(files.contains_key(Path::new(file)), "{file}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! Rendering: [`Options`] in, the generated project out, as a sorted map of relative path → text.
 //!
-//! The project templates live in `templates/project/` and are embedded in the binary. Every
-//! template file ends in `.jinja`; its output path is its relative path without `.jinja`, with a
-//! leading `dot-` on any component turned into `.` (`dot-gitignore.jinja` → `.gitignore`), so that
-//! the templates themselves are never hidden or ignored in this repository.
+//! The templates live in `templates/` and are embedded in the binary; [`crate::plan`] says which
+//! of them make a project for given answers, and where each one is written. The templates see
+//! one typed context ([`RenderContext`]): everything they print is computed here or read from
+//! the provider table, never restated in a template.
 //!
 //! Rendering is pure: no clock, no randomness, no file system. Writing is a separate step
 //! (see [`crate::write`]).
@@ -14,19 +14,19 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use include_dir::{Dir, File, include_dir};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
 
-use crate::options::{Options, Storage};
+use crate::options::Options;
+use crate::plan;
+use crate::provider::ClaimRule;
 
 /// A rendered project: relative path → file text (newlines normalised to `\n`).
 pub type RenderedFiles = BTreeMap<PathBuf, String>;
 
-/// The project templates, embedded at build time.
-static PROJECT_TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates/project");
-
-/// The suffix every template file carries.
-const TEMPLATE_SUFFIX: &str = ".jinja";
+/// The templates, embedded at build time; [`plan`] says which of them make a project.
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// The answers file authgate writes itself (it is not a template).
 pub const ANSWERS_FILE: &str = "authgate.toml";
@@ -42,11 +42,11 @@ pub fn render(options: &Options) -> Result<RenderedFiles> {
 /// [`render`], recording `authgate_version` instead of this build's version (for snapshots).
 pub fn render_with_version(options: &Options, authgate_version: &str) -> Result<RenderedFiles> {
     let env = environment()?;
-    let ctx = template_context(options, authgate_version);
+    let ctx = Value::from(Serde(RenderContext::new(options, authgate_version)));
     let mut files = RenderedFiles::new();
-    for template in plan(options) {
-        let name = template_name(template)?;
-        let output = render_path(&env, &output_path(template.path())?, &ctx)?;
+    for planned in plan::plan(options) {
+        let name = planned.template.as_str();
+        let output = render_path(&env, planned.output, &ctx)?;
         let text = env
             .get_template(name)
             .and_then(|t| t.render(&ctx))
@@ -70,38 +70,7 @@ pub fn render_with_version(options: &Options, authgate_version: &str) -> Result<
     Ok(files)
 }
 
-/// Which templates make up the project for these options.
-///
-/// Options that select files (the storage backend, the provider's key source) filter the list
-/// of templates, in this one place, so that a reader can see which answer produces which file.
-pub fn plan(options: &Options) -> Vec<&'static File<'static>> {
-    all_templates()
-        .into_iter()
-        .filter(|file| wanted(file.path(), options))
-        .collect()
-}
-
-/// Whether a template belongs to the project for these options; a template not named here is
-/// always rendered. This is the one list of "which answer produces which file".
-fn wanted(template: &Path, options: &Options) -> bool {
-    let hmac = options.algorithms.iter().any(|a| a.is_hmac());
-    let storage = options.storage;
-    let path = template.to_str().unwrap_or_default();
-    match path {
-        // Keys come from the provider's JWKS, except with an HMAC allowlist (one shared secret).
-        "src/auth/jwks.rs.jinja" => !hmac,
-        // Only the chosen storage backend is generated.
-        "src/store/sqlite.rs.jinja" => storage == Storage::Sqlite,
-        "src/store/postgres.rs.jinja" => storage == Storage::Postgres,
-        "src/store/memory.rs.jinja" => storage == Storage::Memory,
-        // A database server or file: its schema, and a database of its own for every test.
-        "tests/api/database.rs.jinja" | "tests/api/storage.rs.jinja" => storage != Storage::Memory,
-        _ if path.starts_with("migrations/") => storage != Storage::Memory,
-        _ => true,
-    }
-}
-
-/// Every embedded template, sorted by path.
+/// Every embedded template, partials included, sorted by path.
 pub fn all_templates() -> Vec<&'static File<'static>> {
     fn walk(dir: &'static Dir<'static>, out: &mut Vec<&'static File<'static>>) {
         out.extend(dir.files());
@@ -110,52 +79,28 @@ pub fn all_templates() -> Vec<&'static File<'static>> {
         }
     }
     let mut files = Vec::new();
-    walk(&PROJECT_TEMPLATES, &mut files);
+    walk(&TEMPLATES, &mut files);
     files.sort_by_key(|file| file.path());
     files
 }
 
-/// The output path of a template: `src/main.rs.jinja` → `src/main.rs`,
-/// `dot-env.example.jinja` → `.env.example`.
-pub fn output_path(template: &Path) -> Result<PathBuf> {
-    let mut output = PathBuf::new();
-    let last = template.components().count().saturating_sub(1);
-    for (i, component) in template.components().enumerate() {
-        let Component::Normal(part) = component else {
-            bail!(
-                "template path `{}` is not a plain relative path",
-                template.display()
-            );
-        };
-        let Some(mut part) = part.to_str() else {
-            bail!("template path `{}` is not UTF-8", template.display());
-        };
-        if i == last {
-            part = part.strip_suffix(TEMPLATE_SUFFIX).with_context(|| {
-                format!(
-                    "template `{}` does not end in `{TEMPLATE_SUFFIX}`; rename it",
-                    template.display()
-                )
-            })?;
-        }
-        match part.strip_prefix("dot-") {
-            Some(rest) => output.push(format!(".{rest}")),
-            None => output.push(part),
-        }
-    }
-    if output.as_os_str().is_empty() {
-        bail!("template path `{}` is empty", template.display());
-    }
-    Ok(output)
+/// Whether a template is a partial (its file name starts with `_`): included by others, never
+/// rendered on its own.
+pub fn is_partial(template: &Path) -> bool {
+    template
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.starts_with('_'))
 }
 
 /// Renders the template expressions in an output path, so that a file can be named after an
 /// answer: `src/routes/{{ resource.plural_snake }}.rs` → `src/routes/blog_posts.rs`. The result
 /// must still be a plain relative path.
-fn render_path(env: &Environment<'static>, path: &Path, ctx: &Value) -> Result<PathBuf> {
-    let Some(text) = path.to_str().filter(|text| text.contains("{{")) else {
-        return Ok(path.to_owned());
-    };
+fn render_path(env: &Environment<'static>, path: &str, ctx: &Value) -> Result<PathBuf> {
+    let text = path;
+    if !text.contains("{{") {
+        return Ok(PathBuf::from(text));
+    }
     let rendered = env
         .render_str(text, ctx)
         .map_err(|e| anyhow::anyhow!("{e:#}"))
@@ -173,8 +118,8 @@ fn render_path(env: &Environment<'static>, path: &Path, ctx: &Value) -> Result<P
     Ok(rendered)
 }
 
-/// The minijinja name of a template: its path under `templates/project/`, `/`-separated, so that
-/// templates can `{% include %}` or `{% import %}` each other by that path.
+/// The minijinja name of a template: its path under `templates/`, `/`-separated, so that
+/// templates can `{% include %}` each other by that path.
 fn template_name(file: &'static File<'static>) -> Result<&'static str> {
     file.path()
         .to_str()
@@ -206,33 +151,127 @@ fn environment() -> Result<Environment<'static>> {
     Ok(env)
 }
 
-/// The variables every template sees. All of them are always defined (rendering is strict).
-fn template_context(options: &Options, authgate_version: &str) -> Value {
-    let resource = options.resource_names();
-    let algorithms: Vec<&str> = options.algorithms.iter().map(|a| a.as_str()).collect();
-    // An HMAC allowlist verifies with one shared secret; every other one with the provider's
-    // published keys (Clerk may also pin one PEM key at run time).
-    let hmac = options.algorithms.iter().any(|a| a.is_hmac());
-    context! {
-        project_name => options.project_name(),
-        crate_name => options.crate_name(),
-        authgate_version => authgate_version,
-        provider => options.provider.as_str(),
-        algorithms => algorithms,
-        hmac => hmac,
-        uses_jwks => !hmac,
-        user_claim => options.user_claim.as_str(),
-        storage => options.storage.as_str(),
-        user_in_path => options.user_in_path,
-        resource => context! {
-            plural_kebab => resource.plural_kebab,
-            plural_snake => resource.plural_snake,
-            singular_snake => resource.singular_snake,
-            singular_pascal => resource.singular_pascal,
-            plural_pascal => resource.plural_pascal,
-            singular_words => resource.singular_words,
-            plural_words => resource.plural_words,
-        },
+/// The variables every template sees, computed here so that templates only print them. All of
+/// them are always defined (rendering is strict).
+#[derive(Debug, Serialize)]
+struct RenderContext {
+    project_name: String,
+    crate_name: String,
+    authgate_version: String,
+    provider: ProviderContext,
+    /// `jwks`, `discovery` or `secret`.
+    key_source: &'static str,
+    algorithms: Vec<&'static str>,
+    /// The allowlist verifies with one shared secret ...
+    hmac: bool,
+    /// ... or with keys fetched over the network (Clerk may also pin one PEM key at run time).
+    uses_jwks: bool,
+    /// RFC 7518 §3.2: the shortest secret the allowlist's longest hash accepts (0 without HMAC).
+    min_secret_bytes: usize,
+    user_claim: String,
+    storage: &'static str,
+    user_in_path: bool,
+    resource: ResourceContext,
+}
+
+/// The chosen provider's row of the provider table, as the templates see it.
+#[derive(Debug, Serialize)]
+struct ProviderContext {
+    /// `clerk`: the name in `authgate.toml`.
+    id: &'static str,
+    /// `Clerk`: the name in prose.
+    name: &'static str,
+    /// `Clerk users`.
+    users: &'static str,
+    /// `providers/clerk`: the folder of its templates, for `{% include %}`.
+    dir: String,
+    /// Clock skew tolerated on time claims, in seconds.
+    leeway_secs: u64,
+    /// The `typ` header of its tokens, if it sends one.
+    token_typ: Option<&'static str>,
+    /// How `iss` and `aud` are checked: `required`, `when-configured` or `absent`.
+    issuer: ClaimRule,
+    audience: ClaimRule,
+    /// The variables its project reads with this key source.
+    env: Vec<EnvContext>,
+    /// Every feature of `jsonwebtoken` the module needs.
+    jsonwebtoken_features: Vec<&'static str>,
+}
+
+/// An environment variable of the provider, with its example for this project.
+#[derive(Debug, Serialize)]
+struct EnvContext {
+    name: &'static str,
+    meaning: &'static str,
+    required: bool,
+    example: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ResourceContext {
+    plural_kebab: String,
+    plural_snake: String,
+    singular_snake: String,
+    singular_pascal: String,
+    plural_pascal: String,
+    singular_words: String,
+    plural_words: String,
+}
+
+impl RenderContext {
+    fn new(options: &Options, authgate_version: &str) -> Self {
+        let spec = options.provider.spec();
+        let keys = options.key_source();
+        let resource = options.resource_names();
+        RenderContext {
+            project_name: options.project_name(),
+            crate_name: options.crate_name(),
+            authgate_version: authgate_version.to_owned(),
+            provider: ProviderContext {
+                id: options.provider.as_str(),
+                name: spec.name,
+                users: spec.users,
+                dir: format!("providers/{}", options.provider.as_str()),
+                leeway_secs: spec.leeway_secs,
+                token_typ: spec.token_typ,
+                issuer: spec.issuer,
+                audience: spec.audience,
+                env: spec
+                    .env_for(keys)
+                    .map(|var| EnvContext {
+                        name: var.name,
+                        meaning: var.meaning,
+                        required: var.required,
+                        example: var.example.replace("{resource}", &resource.plural_kebab),
+                    })
+                    .collect(),
+                jsonwebtoken_features: std::iter::once("aws_lc_rs")
+                    .chain(spec.jsonwebtoken_features.iter().copied())
+                    .collect(),
+            },
+            key_source: keys.as_str(),
+            algorithms: options.algorithms.iter().map(|a| a.as_str()).collect(),
+            hmac: !keys.is_remote(),
+            uses_jwks: keys.is_remote(),
+            min_secret_bytes: options
+                .algorithms
+                .iter()
+                .filter_map(|alg| alg.min_secret_bytes())
+                .max()
+                .unwrap_or_default(),
+            user_claim: options.user_claim.clone(),
+            storage: options.storage.as_str(),
+            user_in_path: options.user_in_path,
+            resource: ResourceContext {
+                plural_kebab: resource.plural_kebab,
+                plural_snake: resource.plural_snake,
+                singular_snake: resource.singular_snake,
+                singular_pascal: resource.singular_pascal,
+                plural_pascal: resource.plural_pascal,
+                singular_words: resource.singular_words,
+                plural_words: resource.plural_words,
+            },
+        }
     }
 }
 
@@ -246,13 +285,19 @@ fn normalize_newlines(text: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    use minijinja::context;
+
     use super::*;
+    use crate::options::Storage;
+    use crate::plan::TEMPLATE_SUFFIX;
+    use crate::provider::{Algorithm, KeySource, Provider};
 
     fn default_options() -> Options {
         Options::defaults("my-api").unwrap()
     }
 
-    /// The default project, and one of every storage backend and route style.
+    /// The default project, one of every storage backend and route style, and one of every
+    /// provider and key source.
     fn options_covering_every_template() -> Vec<Options> {
         let mut all = vec![default_options()];
         for storage in Storage::ALL {
@@ -264,20 +309,27 @@ mod tests {
                 all.push(options);
             }
         }
+        for provider in Provider::ALL {
+            for &alg in provider.algorithms() {
+                let mut options = default_options();
+                options.provider = provider;
+                options.algorithms = vec![alg];
+                if provider.check_algorithms(&options.algorithms).is_ok() {
+                    all.push(options);
+                }
+            }
+        }
         all
     }
 
     #[test]
-    fn every_template_renders_strictly_for_some_answers() {
+    fn every_template_of_the_plan_renders_strictly_and_every_template_is_used() {
         let templates = all_templates();
-        assert!(
-            !templates.is_empty(),
-            "templates/project/ holds no template"
-        );
+        assert!(!templates.is_empty(), "templates/ holds no template");
         let mut planned = std::collections::BTreeSet::new();
         for options in options_covering_every_template() {
             let files = render(&options).unwrap();
-            let plan = plan(&options);
+            let plan = plan::plan(&options);
             assert_eq!(
                 files.len(),
                 plan.len() + 1,
@@ -290,14 +342,133 @@ mod tests {
                     path.display()
                 );
             }
-            planned.extend(plan.iter().map(|template| template.path()));
+            planned.extend(plan.into_iter().map(|planned| planned.template));
         }
+        for entry in plan::PLAN {
+            let rendered = Provider::ALL
+                .iter()
+                .any(|&provider| planned.contains(&entry.template(provider)));
+            assert!(rendered, "`{}` is rendered for no answers", entry.output);
+        }
+        let sources: Vec<&str> = templates
+            .iter()
+            .filter_map(|template| template.contents_utf8())
+            .collect();
         for template in &templates {
-            assert!(
-                planned.contains(template.path()),
-                "`{}` is rendered for no answers",
-                template.path().display()
+            let name = template.path().to_str().unwrap();
+            if is_partial(template.path()) {
+                // Included by name, or by the provider's folder and the partial's name.
+                let file = template.path().file_name().unwrap().to_str().unwrap();
+                assert!(
+                    sources.iter().any(|source| source.contains(file)),
+                    "the partial `{name}` is included by no template"
+                );
+            } else {
+                assert!(
+                    planned.contains(name),
+                    "`{name}` is in no entry of the plan (src/plan.rs), or rendered for no answers"
+                );
+            }
+        }
+    }
+
+    /// Words that name a provider (matched case-insensitively) or a key source.
+    fn names_of(provider: Provider) -> &'static [&'static str] {
+        match provider {
+            Provider::BetterAuth => &["better auth", "better-auth", "better_auth", "betterauth"],
+            Provider::Auth0 => &["auth0"],
+            Provider::Clerk => &["clerk"],
+            Provider::Oidc => &["oidc", "openid connect"],
+            Provider::SharedSecret => &["shared-secret", "shared_secret", "jwt_secret"],
+        }
+    }
+
+    fn names_of_keys(keys: KeySource) -> &'static [&'static str] {
+        match keys {
+            KeySource::Jwks => &["jwks"],
+            KeySource::Discovery => &["discovery", "openid-configuration"],
+            KeySource::Secret => &[],
+        }
+    }
+
+    /// For every provider and key source: no rendered file names another provider, and a
+    /// project that verifies with a secret says nothing of JWKS or discovery (a project whose
+    /// keys come from a JWKS URL says nothing of discovery).
+    #[test]
+    fn no_rendered_file_names_another_provider_or_key_source() {
+        let mut problems = Vec::new();
+        for options in options_covering_every_template() {
+            let keys = options.key_source();
+            let mut foreign: Vec<&str> = Provider::ALL
+                .into_iter()
+                .filter(|&other| other != options.provider)
+                .flat_map(names_of)
+                .copied()
+                .collect();
+            foreign.extend(match keys {
+                KeySource::Secret => [KeySource::Jwks, KeySource::Discovery]
+                    .into_iter()
+                    .flat_map(names_of_keys)
+                    .copied()
+                    .collect::<Vec<_>>(),
+                KeySource::Jwks => names_of_keys(KeySource::Discovery).to_vec(),
+                KeySource::Discovery => Vec::new(),
+            });
+            for (path, text) in render(&options).unwrap() {
+                let text = text.to_lowercase();
+                for word in &foreign {
+                    let count = text.matches(word).count();
+                    if count > 0 {
+                        problems.push(format!(
+                            "{} {:?} {}: `{}` names `{word}` {count} times",
+                            options.provider,
+                            options.algorithms,
+                            options.storage,
+                            path.display()
+                        ));
+                    }
+                }
+            }
+        }
+        problems.sort();
+        problems.dedup();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// The variables the rendered auth settings read (`var("NAME")`) are exactly the provider
+    /// table's for that key source: `authgate providers`, `.env.example` and the code agree.
+    #[test]
+    fn the_auth_settings_read_exactly_the_variables_of_the_provider_table() {
+        for options in options_covering_every_template() {
+            let files = render(&options).unwrap();
+            let settings = &files[Path::new("src/auth/settings.rs")];
+            let code = settings.split("#[cfg(test)]").next().unwrap();
+            let mut read: Vec<&str> = code
+                .split("var(\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .collect();
+            read.sort_unstable();
+            read.dedup();
+            let spec = options.provider.spec();
+            let mut listed: Vec<&str> = spec
+                .env_for(options.key_source())
+                .map(|var| var.name)
+                .collect();
+            listed.sort_unstable();
+            assert_eq!(
+                read, listed,
+                "{} {:?}",
+                options.provider, options.algorithms
             );
+            let example = &files[Path::new(".env.example")];
+            for name in listed {
+                assert!(
+                    example.contains(&format!("{name}=")),
+                    "{}: .env.example has no {name}",
+                    options.provider
+                );
+            }
         }
     }
 
@@ -318,6 +489,15 @@ mod tests {
             let migrations = files.keys().any(|path| path.starts_with("migrations"));
             assert_eq!(migrations, storage != Storage::Memory, "{storage}");
         }
+    }
+
+    #[test]
+    fn a_secret_needs_no_key_cache() {
+        let mut options = default_options();
+        options.provider = Provider::SharedSecret;
+        options.algorithms = vec![Algorithm::HS384];
+        let files = render(&options).unwrap();
+        assert!(!files.contains_key(Path::new("src/auth/jwks.rs")));
     }
 
     #[test]
@@ -345,28 +525,6 @@ mod tests {
     }
 
     #[test]
-    fn output_paths() {
-        let cases = [
-            ("Cargo.toml.jinja", "Cargo.toml"),
-            ("src/main.rs.jinja", "src/main.rs"),
-            ("dot-gitignore.jinja", ".gitignore"),
-            ("dot-env.example.jinja", ".env.example"),
-            ("dot-cargo/config.toml.jinja", ".cargo/config.toml"),
-            ("src/auth/mod.rs.jinja", "src/auth/mod.rs"),
-            ("not-dot-file.jinja", "not-dot-file"),
-        ];
-        for (template, expected) in cases {
-            assert_eq!(
-                output_path(Path::new(template)).unwrap(),
-                Path::new(expected)
-            );
-        }
-        assert!(output_path(Path::new("README.md")).is_err());
-        assert!(output_path(Path::new("../x.jinja")).is_err());
-        assert!(output_path(Path::new("/x.jinja")).is_err());
-    }
-
-    #[test]
     fn rendering_is_deterministic() {
         let options = default_options();
         assert_eq!(render(&options).unwrap(), render(&options).unwrap());
@@ -377,10 +535,8 @@ mod tests {
         let env = environment().unwrap();
         let err = env.render_str("{{ no_such_variable }}", context! {});
         assert!(err.is_err());
-        let err = env.render_str(
-            "{{ resource.no_such_casing }}",
-            template_context(&default_options(), "0"),
-        );
+        let ctx = Value::from(Serde(RenderContext::new(&default_options(), "0")));
+        let err = env.render_str("{{ resource.no_such_casing }}", ctx);
         assert!(err.is_err());
     }
 

@@ -514,3 +514,67 @@ fn an_unreadable_file_stops_the_run_before_anything_is_written() {
         );
     assert_eq!(contents(&dir), before);
 }
+
+/// Copies a project that the previous release generated (`tests/fixtures/previous-release/`)
+/// into a fresh build directory.
+fn previous_release_project(fixture: &str) -> PathBuf {
+    let from = repo_dir()
+        .join("tests/fixtures/previous-release")
+        .join(fixture);
+    let dir = build_dir(&format!("upgrade-{fixture}"));
+    for (path, bytes) in contents(&from) {
+        let to = dir.join(&path);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::write(to, bytes).unwrap();
+    }
+    dir
+}
+
+/// `authgate auth` on a project of the previous release whose files nobody edited: every change
+/// is an update (no merge, no conflict, nothing kept or restored), the files it no longer
+/// regenerates are updated once and then left alone, a second run changes nothing, and the
+/// project builds, lints clean and passes its own tests.
+fn upgrades_without_conflict(fixture: &str) {
+    let dir = previous_release_project(fixture);
+    let assert = auth(&dir, &[]).success().stderr("");
+    let stdout = stdout_of(&assert);
+    for refused in ["conflict", "merged", "restored", "kept"] {
+        assert!(!stdout.contains(refused), "{fixture}: {refused}\n{stdout}");
+    }
+    // The copies under .authgate/ are exactly the files authgate still regenerates.
+    for (path, _) in contents(&dir.join(".authgate/pristine")) {
+        assert!(
+            authgate::plan::is_regenerable(&path, authgate::options::Scope::Project),
+            "{fixture}: a copy of `{}` is kept, but authgate no longer regenerates it",
+            path.display()
+        );
+    }
+    let before = contents(&dir);
+    auth(&dir, &["--check"]).success();
+    auth(&dir, &[]).success();
+    assert_eq!(
+        contents(&dir),
+        before,
+        "{fixture}: a second run changed files"
+    );
+
+    let label = format!("upgrade-{fixture}");
+    cargo(&dir, &label, &["fmt", "--check"]);
+    cargo(
+        &dir,
+        &label,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    );
+    let output = cargo(&dir, &label, &["test"]);
+    assert!(output.contains("test result: ok."), "{output}");
+}
+
+#[test]
+fn a_better_auth_project_of_the_previous_release_upgrades_without_conflict() {
+    upgrades_without_conflict("better-auth-sqlite");
+}
+
+#[test]
+fn an_auth0_hs256_project_of_the_previous_release_upgrades_without_conflict() {
+    upgrades_without_conflict("auth0-hs256-memory");
+}

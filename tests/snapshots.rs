@@ -1,11 +1,13 @@
 //! Snapshots of the rendered default project (every file, in one snapshot, so a template change
-//! shows up as one reviewable diff) and of the command line's `--help` and `--version`.
+//! shows up as one reviewable diff), of the auth module of every provider and key source, and of
+//! the command line's `--help`, `--version` and `providers`.
 //!
 //! Accept an intended change with `INSTA_UPDATE=always cargo test --test snapshots` (or
 //! `cargo insta review`). With `CI=true` (or `INSTA_UPDATE=no`) a mismatch fails and nothing is
 //! written.
 
-use authgate::options::Options;
+use authgate::options::{Answers, NameSource, Options};
+use authgate::provider::Provider;
 use authgate::render::{RenderedFiles, render_with_version};
 
 /// Recorded instead of the real version, so that a release does not change the snapshot.
@@ -30,6 +32,43 @@ fn default_project() {
     let options = Options::defaults("my-api").unwrap();
     let files = render_with_version(&options, SNAPSHOT_VERSION).unwrap();
     insta::assert_snapshot!("default_project", concatenate(&files));
+}
+
+/// `src/auth/` of every provider, and of each of its key sources: what `authgate auth` writes
+/// into a repository.
+#[test]
+fn auth_module_of_every_provider_and_key_source() {
+    let cases = [
+        ("better-auth", "EdDSA"),
+        ("auth0", "RS256"),
+        ("auth0", "HS256"),
+        ("clerk", "RS256"),
+        ("oidc", "RS256"),
+        ("shared-secret", "HS256"),
+    ];
+    for (provider, alg) in cases {
+        let answers = Answers {
+            name: Some("my-api".to_owned()),
+            provider: Provider::ALL.into_iter().find(|p| p.as_str() == provider),
+            algorithms: Some(vec![alg.to_owned()]),
+            ..Answers::default()
+        };
+        let options = Options::from_answers(answers.or_defaults(), NameSource::Flag).unwrap();
+        let files: RenderedFiles = render_with_version(&options, SNAPSHOT_VERSION)
+            .unwrap()
+            .into_iter()
+            .filter(|(path, _)| path.starts_with("src/auth"))
+            .collect();
+        insta::assert_snapshot!(
+            format!("auth_module_{provider}_{}", alg.to_lowercase()),
+            concatenate(&files)
+        );
+    }
+}
+
+#[test]
+fn providers() {
+    insta::assert_snapshot!("providers", authgate_output(&["providers"]));
 }
 
 /// What `authgate ARGS` prints on stdout (without a terminal: no colour), which must succeed.

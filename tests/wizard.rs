@@ -216,11 +216,7 @@ fn a_provider_chosen_with_the_arrow_keys_brings_its_defaults() {
     term.expect("⬚ PS256");
     term.send(ENTER);
     term.expect("✔ Signing algorithms · RS256");
-    let claim = Provider::Auth0
-        .usual_user_claim()
-        .split_whitespace()
-        .next()
-        .unwrap();
+    let claim = Provider::Auth0.spec().user_claim;
     term.answer(&format!("{CLAIM} ({claim})"), ENTER);
     term.answer(STORAGE, ENTER);
     term.answer(RESOURCE, ENTER);

@@ -59,7 +59,9 @@ pub struct ConfigError(pub Vec<SettingError>);
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "invalid configuration ({} problems):", self.0.len())?;
+        let count = self.0.len();
+        let problems = if count == 1 { "problem" } else { "problems" };
+        writeln!(f, "invalid configuration ({count} {problems}):")?;
         for error in &self.0 {
             writeln!(f, "  - {error}")?;
         }
@@ -266,17 +268,13 @@ mod tests {
 
     use super::*;
 
-    /// A valid configuration of the identity provider, and one bad value of it.
-    const PROVIDER: &[(&str, &str)] = &[("BETTER_AUTH_URL", "https://auth.example.com")];
-    const BAD_PROVIDER: (&str, &str) = ("BETTER_AUTH_URL", "http://auth.example.com");
-
     /// The database settings that have no default: none.
     const DATABASE: &[(&str, &str)] = &[];
 
-    /// The configuration from the provider's and the database's settings plus `vars` (which
-    /// win).
+    /// The configuration from the auth module's example settings, the database's settings and
+    /// `vars` (which win).
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<_, _> = PROVIDER
+        let vars: HashMap<_, _> = AuthSettings::EXAMPLE_ENV
             .iter()
             .chain(DATABASE)
             .chain(vars)
@@ -341,7 +339,7 @@ mod tests {
             ("PORT", "eighty"),
             ("RATE_LIMIT_BURST", "-1"),
             ("CORS_ALLOWED_ORIGINS", "*"),
-            BAD_PROVIDER,
+            AuthSettings::BAD_EXAMPLE_ENV,
         ])
         .unwrap_err();
         let variables: Vec<_> = error.0.iter().map(|e| e.variable).collect();
@@ -351,8 +349,24 @@ mod tests {
                 "PORT",
                 "RATE_LIMIT_BURST",
                 "CORS_ALLOWED_ORIGINS",
-                BAD_PROVIDER.0
+                AuthSettings::BAD_EXAMPLE_ENV.0
             ]
+        );
+    }
+
+    #[test]
+    fn one_problem_is_counted_in_the_singular() {
+        let error = config(&[("PORT", "eighty")]).unwrap_err().to_string();
+        assert!(
+            error.starts_with("invalid configuration (1 problem):"),
+            "{error}"
+        );
+        let error = config(&[("PORT", "eighty"), ("HOST", "localhost")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("invalid configuration (2 problems):"),
+            "{error}"
         );
     }
 }

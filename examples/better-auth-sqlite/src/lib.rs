@@ -1,4 +1,7 @@
-//! my-api: tasks owned by Better Auth users, behind JWT verification.
+//! my-api: an HTTP API of tasks, each owned by one user.
+//!
+//! Every `/api` route is behind JWT verification ([`auth`]): the bearer token says who the user
+//! is, and a user reaches their own tasks only.
 
 pub mod auth;
 pub mod config;
@@ -57,13 +60,10 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, starts loading the signing keys and binds the listener.
+    /// Opens the store, starts the token verifier and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let store = Store::connect(&config.database).await?;
-        let verifier = Arc::new(
-            Verifier::new(config.auth.clone())
-                .context("cannot build the HTTP client that fetches the JWKS")?,
-        );
+        let verifier = Arc::new(Verifier::new(config.auth.clone())?);
         let key_refresh = verifier.start();
         let router = router(AppState { store, verifier }, &config)?;
         let listener = TcpListener::bind((config.host, config.port))

@@ -39,7 +39,7 @@ struct KeySetDocument {
 /// Keys by `kid`, fetched from one JWKS URL.
 pub struct JwksCache {
     url: Url,
-    client: reqwest::Client,
+    /// Timings, and the HTTP client.
     settings: JwksSettings,
     keys: RwLock<Arc<HashMap<String, Arc<VerifyingKey>>>>,
     loaded: AtomicBool,
@@ -51,22 +51,16 @@ pub struct JwksCache {
 }
 
 impl JwksCache {
-    pub fn new(url: Url, settings: JwksSettings) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.fetch_timeout)
-            .connect_timeout(settings.fetch_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        Ok(Self {
+    pub fn new(url: Url, settings: JwksSettings) -> Self {
+        Self {
             url,
-            client,
             settings,
             keys: RwLock::new(Arc::new(HashMap::new())),
             loaded: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             on_demand: Mutex::new(None),
             fetches: AtomicU64::new(0),
-        })
+        }
     }
 
     /// True once a key set has been loaded; the API is not ready before.
@@ -155,9 +149,17 @@ impl JwksCache {
 }
 
 impl JwksCache {
-    /// GET `url`, refusing redirects, error statuses and bodies over `MAX_JWKS_BYTES`.
+    /// GET `url` within `fetch_timeout`, refusing redirects, error statuses and bodies over
+    /// `MAX_JWKS_BYTES`.
     async fn get(&self, url: Url) -> Result<Vec<u8>, JwksError> {
-        let mut response = self.client.get(url).send().await?.error_for_status()?;
+        let mut response = self
+            .settings
+            .client
+            .get(url)
+            .timeout(self.settings.fetch_timeout)
+            .send()
+            .await?
+            .error_for_status()?;
         if response
             .content_length()
             .is_some_and(|length| length > MAX_JWKS_BYTES as u64)

@@ -20,7 +20,14 @@ const LEEWAY: Duration = Duration::from_secs(30);
 /// Where Auth0 serves a tenant's keys.
 const AUTH0_JWKS_PATH: &str = "/.well-known/jwks.json";
 
-/// Everything the verifier needs, resolved and validated.
+/// Everything the verifier needs, resolved and validated, from:
+///
+/// - `AUTH0_DOMAIN` (required): the tenant host, e.g. `example.eu.auth0.com` (a scheme or a
+///   trailing slash is dropped, with a warning). The issuer is `https://{domain}/`, with its
+///   trailing slash, exactly as Auth0 writes it.
+/// - `AUTH0_AUDIENCE` (required): the API identifier.
+/// - `JWKS_URL` (optional): overrides `https://{domain}/.well-known/jwks.json`.
+/// - `AUTH0_WRITE_SCOPE` (optional): a scope that POST, PUT, PATCH and DELETE require.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     /// Expected `iss`, compared exactly.
@@ -37,7 +44,7 @@ pub struct AuthSettings {
     pub jwks: JwksSettings,
 }
 
-/// Timing of JWKS fetches.
+/// How the key set is fetched and cached.
 #[derive(Debug, Clone)]
 pub struct JwksSettings {
     /// Upper bound on one fetch, connect to last byte.
@@ -49,16 +56,31 @@ pub struct JwksSettings {
     pub min_refresh_interval: Duration,
     /// Longest wait between two attempts of the initial load.
     pub max_retry_backoff: Duration,
+    /// The client of every fetch; it follows no redirect.
+    pub(super) client: reqwest::Client,
 }
 
-impl Default for JwksSettings {
-    fn default() -> Self {
-        Self {
+impl JwksSettings {
+    /// The default timings, and the HTTP client. Building the client can only fail when the
+    /// TLS backend cannot start; that is reported against `variable`, the URL the keys come
+    /// from.
+    fn new(variable: &'static str) -> Result<Self, SettingError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                SettingError::new(
+                    variable,
+                    format!("cannot build the HTTP client that fetches the keys ({e})"),
+                )
+            })?;
+        Ok(Self {
             fetch_timeout: Duration::from_secs(5),
             refresh_interval: Duration::from_secs(300),
             min_refresh_interval: Duration::from_secs(30),
             max_retry_backoff: Duration::from_secs(30),
-        }
+            client,
+        })
     }
 }
 
@@ -90,78 +112,82 @@ impl AuthSettings {
         Self::from_lookup(|name| std::env::var(name).ok(), production)
     }
 
-    /// Reads the settings through `lookup`, reporting every bad variable at once.
-    ///
-    /// - `AUTH0_DOMAIN` (required): the tenant host, e.g. `example.eu.auth0.com` (a scheme or a
-    ///   trailing slash is dropped, with a warning). The issuer is `https://{domain}/`, with
-    ///   its trailing slash, exactly as Auth0 writes it.
-    /// - `AUTH0_AUDIENCE` (required): the API identifier.
-    /// - `JWKS_URL` (optional): overrides `https://{domain}/.well-known/jwks.json`.
-    /// - `AUTH0_WRITE_SCOPE` (optional): a scope that POST, PUT, PATCH and DELETE require.
+    /// Reads the settings through `lookup`, reporting every bad variable at once. Values are
+    /// trimmed, and a blank one counts as unset.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         production: bool,
     ) -> Result<Self, Vec<SettingError>> {
-        let mut errors = Vec::new();
         let var = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-
-        let domain = match var("AUTH0_DOMAIN") {
-            None => {
-                errors.push(SettingError::new(
-                    "AUTH0_DOMAIN",
-                    "must be set to your tenant's domain, e.g. example.eu.auth0.com",
-                ));
-                None
-            }
-            Some(raw) => match auth0_domain(&raw) {
-                Ok(domain) => {
-                    if domain != raw {
-                        tracing::warn!(
-                            "AUTH0_DOMAIN `{raw}` taken as `{domain}` (a domain, without scheme or path)"
-                        );
-                    }
-                    Some(domain)
-                }
-                Err(problem) => {
-                    errors.push(SettingError::new("AUTH0_DOMAIN", problem));
-                    None
-                }
-            },
-        };
-        let issuer = domain.as_ref().map(|domain| format!("https://{domain}/"));
-        let audience = var("AUTH0_AUDIENCE");
-        if audience.is_none() {
-            errors.push(SettingError::new(
-                "AUTH0_AUDIENCE",
-                "must be set to your API's identifier (Auth0 dashboard: APIs → Identifier)",
-            ));
-        }
-        let jwks_url = match var("JWKS_URL") {
-            Some(raw) => require_secure_url("JWKS_URL", &raw, production)
-                .map_err(|e| errors.push(e))
-                .ok(),
-            None => domain
-                .as_ref()
-                .and_then(|domain| Url::parse(&format!("https://{domain}{AUTH0_JWKS_PATH}")).ok()),
-        };
-        let write_scope = var("AUTH0_WRITE_SCOPE");
-
-        match (issuer, audience, jwks_url) {
-            (Some(issuer), Some(audience), Some(jwks_url)) if errors.is_empty() => Ok(Self {
-                issuer,
-                audience,
-                jwks_url,
-                write_scope,
-                leeway: LEEWAY,
-                jwks: JwksSettings::default(),
-            }),
+        let mut errors = Vec::new();
+        match resolve(var, production, &mut errors) {
+            Some(settings) if errors.is_empty() => Ok(settings),
             _ => Err(errors),
         }
     }
+}
+
+/// The settings from the variables, or `None` with the reasons pushed to `errors`.
+fn resolve(
+    var: impl Fn(&str) -> Option<String>,
+    production: bool,
+    errors: &mut Vec<SettingError>,
+) -> Option<AuthSettings> {
+    let domain = match var("AUTH0_DOMAIN") {
+        None => {
+            errors.push(SettingError::new(
+                "AUTH0_DOMAIN",
+                "must be set to your tenant's domain, e.g. example.eu.auth0.com",
+            ));
+            None
+        }
+        Some(raw) => match auth0_domain(&raw) {
+            Ok(domain) => {
+                if domain != raw {
+                    tracing::warn!(
+                        "AUTH0_DOMAIN `{raw}` taken as `{domain}` (a domain, without scheme or path)"
+                    );
+                }
+                Some(domain)
+            }
+            Err(problem) => {
+                errors.push(SettingError::new("AUTH0_DOMAIN", problem));
+                None
+            }
+        },
+    };
+    let issuer = domain.as_ref().map(|domain| format!("https://{domain}/"));
+    let audience = var("AUTH0_AUDIENCE");
+    if audience.is_none() {
+        errors.push(SettingError::new(
+            "AUTH0_AUDIENCE",
+            "must be set to your API's identifier (Auth0 dashboard: APIs → Identifier)",
+        ));
+    }
+    let jwks_url = match var("JWKS_URL") {
+        Some(raw) => require_secure_url("JWKS_URL", &raw, production)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        None => domain
+            .as_ref()
+            .and_then(|domain| Url::parse(&format!("https://{domain}{AUTH0_JWKS_PATH}")).ok()),
+    };
+    let jwks = JwksSettings::new("AUTH0_DOMAIN")
+        .map_err(|e| errors.push(e))
+        .ok();
+
+    Some(AuthSettings {
+        issuer: issuer?,
+        audience: audience?,
+        jwks_url: jwks_url?,
+        write_scope: var("AUTH0_WRITE_SCOPE"),
+        leeway: LEEWAY,
+        jwks: jwks?,
+    })
 }
 
 /// `example.eu.auth0.com` from `example.eu.auth0.com`, `https://example.eu.auth0.com/`, ...
@@ -228,6 +254,18 @@ mod url_rules {
 }
 
 #[cfg(test)]
+impl AuthSettings {
+    /// A valid environment for these settings, for tests here and in the rest of the crate ...
+    pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[
+        ("AUTH0_DOMAIN", "example.eu.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api.example.com"),
+    ];
+    /// ... and one bad value in it: the error names its variable.
+    pub(crate) const BAD_EXAMPLE_ENV: (&str, &str) =
+        ("AUTH0_DOMAIN", "http://example.eu.auth0.com");
+}
+
+#[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
@@ -243,6 +281,14 @@ mod tests {
 
     fn variables(errors: &[SettingError]) -> Vec<&'static str> {
         errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn the_example_environment_is_valid_and_its_bad_value_is_named() {
+        assert!(settings(AuthSettings::EXAMPLE_ENV).is_ok());
+        let bad = AuthSettings::BAD_EXAMPLE_ENV;
+        let errors = settings(&[AuthSettings::EXAMPLE_ENV, &[bad]].concat()).unwrap_err();
+        assert_eq!(variables(&errors), [bad.0]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::orders;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "orders-api", description = "Orders owned by Better Auth users."),
+    info(title = "orders-api", description = "Orders, each owned by one user."),
     paths(
         health::health,
         health::ready,

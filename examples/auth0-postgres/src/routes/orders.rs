@@ -25,7 +25,7 @@ const COLLECTION: &str = "/api/{user_id}/orders";
 /// Where one of them is read, replaced, changed and deleted.
 const ITEM: &str = "/api/{user_id}/orders/{id}";
 /// What a user id is escaped from in a path segment: all but RFC 3986's unreserved characters,
-/// since a user id may be anything (`auth0|…`, an e-mail address, non-ASCII, a `/`).
+/// since a user id may be anything (a `|`, an e-mail address, non-ASCII, a `/`).
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')

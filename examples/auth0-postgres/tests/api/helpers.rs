@@ -90,7 +90,7 @@ impl Clone for SigningKey {
 }
 
 impl SigningKey {
-    /// A fresh key for `alg`, published with `alg` and `kid` and no `use`, like Better Auth.
+    /// A fresh key pair for `alg`, as a JWK with `alg` and `kid` and no `use`.
     pub fn generate(alg: Algorithm, kid: &str) -> Self {
         let rng = SystemRandom::new();
         let (signer, jwk, public_der) = match alg {
@@ -195,6 +195,33 @@ impl SigningKey {
     }
 }
 
+/// A server on loopback that answers every request with `body` and counts them: it stands for
+/// the URLs a token names, which the API must never fetch.
+pub struct Recorder {
+    pub origin: String,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Recorder {
+    pub async fn start(body: Value) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let app = Router::new().fallback(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(axum::Json(body.clone()))
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { origin, hits }
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// How the key server answers.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum JwksMode {
     Serve,
@@ -203,17 +230,12 @@ pub enum JwksMode {
 }
 
 struct JwksState {
-    origin: String,
     keys: Mutex<Vec<Value>>,
     mode: Mutex<JwksMode>,
     hits: AtomicUsize,
-    /// The `issuer` the discovery document names; the server's origin unless changed.
-    discovery_issuer: Mutex<Option<String>>,
 }
 
-/// A key server on loopback, like a provider's: its JWKS at any path, and an OpenID discovery
-/// document at `/.well-known/openid-configuration` pointing at `/jwks`. Every request but
-/// discovery is counted, so it doubles as a recorder for URLs that must never be fetched.
+/// A key server on loopback, like a provider's: its JWKS at any path. Every request is counted.
 pub struct JwksServer {
     pub origin: String,
     state: Arc<JwksState>,
@@ -224,11 +246,9 @@ impl JwksServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(JwksState {
-            origin: origin.clone(),
             keys: Mutex::new(keys),
             mode: Mutex::new(JwksMode::Serve),
             hits: AtomicUsize::new(0),
-            discovery_issuer: Mutex::new(None),
         });
         let app = Router::new().fallback(serve_keys).with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -248,21 +268,10 @@ impl JwksServer {
     }
 }
 
-async fn serve_keys(State(state): State<Arc<JwksState>>, uri: axum::http::Uri) -> Response {
-    let discovery = uri.path() == "/.well-known/openid-configuration";
-    if !discovery {
-        state.hits.fetch_add(1, Ordering::SeqCst);
-    }
+async fn serve_keys(State(state): State<Arc<JwksState>>) -> Response {
+    state.hits.fetch_add(1, Ordering::SeqCst);
     let mode = *state.mode.lock().unwrap();
     match mode {
-        JwksMode::Serve if discovery => {
-            let issuer = state.discovery_issuer.lock().unwrap().clone();
-            axum::Json(json!({
-                "issuer": issuer.unwrap_or_else(|| state.origin.clone()),
-                "jwks_uri": format!("{}/jwks", state.origin),
-            }))
-            .into_response()
-        }
         JwksMode::Serve => {
             let keys = state.keys.lock().unwrap().clone();
             axum::Json(json!({ "keys": keys })).into_response()
@@ -298,6 +307,7 @@ impl Default for AppOptions {
 
 /// The audience tests expect: this API's identifier.
 pub const AUDIENCE: &str = "https://api.example.com";
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -386,7 +396,7 @@ impl TestApp {
     /// The claims of a valid token for `user`, as the provider issues them.
     pub fn claims(&self, user: &str) -> Value {
         let now = now();
-        // Auth0 adds its userinfo endpoint to `aud` when `openid` is requested.
+        // A token that may also call Auth0's userinfo endpoint: that endpoint is one more `aud`.
         let mut claims = json!({
             "sub": user, "iss": self.issuer, "aud": [self.audience, format!("{}userinfo", self.issuer)],
             "iat": now, "exp": now + 86400, "azp": "test-client-id", "scope": "openid profile email",

@@ -13,7 +13,7 @@ use super::bookmarks;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "prototype-api", description = "Bookmarks owned by Better Auth users."),
+    info(title = "prototype-api", description = "Bookmarks, each owned by one user."),
     paths(
         health::health,
         health::ready,

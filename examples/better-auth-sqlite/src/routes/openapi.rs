@@ -13,7 +13,7 @@ use super::tasks;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "my-api", description = "Tasks owned by Better Auth users."),
+    info(title = "my-api", description = "Tasks, each owned by one user."),
     paths(
         health::health,
         health::ready,

@@ -1,5 +1,5 @@
-//! The security suite: every case runs against the real app on 127.0.0.1, with a real JWKS
-//! server on loopback, keys generated at test time and a SQLite file of its own.
+//! The security suite: every case runs against the real app on 127.0.0.1, with keys generated at
+//! test time and a SQLite file of its own.
 //! Row numbers refer to authgate's reference table of attacks.
 
 mod authentication;

@@ -21,14 +21,14 @@ async fn fetch_as_owner(app: &TestApp, user: &str, id: &str) -> Value {
     response.json().await.unwrap()
 }
 
-// A user id need not be URL-safe (`auth0|…`, an e-mail address, any string): in a path it is
+// A user id need not be URL-safe (`tenant|…`, an e-mail address, any string): in a path it is
 // percent-encoded, and the Location of a new task leads back to it.
 #[tokio::test]
 async fn a_user_id_with_reserved_characters_gets_a_working_location() {
     let app = spawn_app().await;
-    let user = "auth0|josé 1/2?#%\n";
+    let user = "tenant|josé 1/2?#%\n";
     let token = app.token(user);
-    let collection = "/api/auth0%7Cjos%C3%A9%201%2F2%3F%23%25%0A/tasks";
+    let collection = "/api/tenant%7Cjos%C3%A9%201%2F2%3F%23%25%0A/tasks";
     let response = app
         .request(
             Method::POST,

@@ -1,9 +1,9 @@
-//! Bearer-token authentication for Clerk session tokens, verified against the instance's JWKS or its pinned PEM key.
+//! Bearer-token authentication for Clerk session tokens, verified against the instance's JWKS or
+//! its pinned PEM key.
 //!
 //! This module is self-contained so that `authgate auth` can regenerate it: it reads its own
-//! settings from the environment ([`AuthSettings`]), verifies tokens ([`Verifier`],
-//! with the key cache [`JwksCache`]), and maps every failure to an RFC 6750
-//! response ([`AuthError`]).
+//! settings from the environment ([`AuthSettings`]), verifies tokens ([`Verifier`], with the key
+//! cache [`JwksCache`]), and maps every failure to an RFC 6750 response ([`AuthError`]).
 //!
 //! Wiring it into a router takes three lines:
 //! ```text

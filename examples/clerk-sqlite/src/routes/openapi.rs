@@ -13,7 +13,7 @@ use super::notes;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "notes-api", description = "Notes owned by Better Auth users."),
+    info(title = "notes-api", description = "Notes, each owned by one user."),
     paths(
         health::health,
         health::ready,

@@ -1,9 +1,8 @@
 //! Bearer-token authentication for Auth0 access tokens, verified against the tenant's JWKS.
 //!
 //! This module is self-contained so that `authgate auth` can regenerate it: it reads its own
-//! settings from the environment ([`AuthSettings`]), verifies tokens ([`Verifier`],
-//! with the key cache [`JwksCache`]), and maps every failure to an RFC 6750
-//! response ([`AuthError`]).
+//! settings from the environment ([`AuthSettings`]), verifies tokens ([`Verifier`], with the key
+//! cache [`JwksCache`]), and maps every failure to an RFC 6750 response ([`AuthError`]).
 //!
 //! Wiring it into a router takes three lines:
 //! ```text

@@ -1,5 +1,6 @@
 //! Token verification: algorithm allowlist, key, signature, then claims.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
@@ -65,28 +66,20 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(settings: AuthSettings) -> Result<Self, reqwest::Error> {
-        let leeway_secs = settings.leeway.as_secs();
-        let required = ["exp", "iss", "aud", USER_ID_CLAIM];
+    /// The verifier for `settings`. It never fails: everything that can be wrong was reported
+    /// when the settings were read. (The `Result` keeps code that handles an error from
+    /// earlier versions of this module compiling.)
+    pub fn new(settings: AuthSettings) -> Result<Self, Infallible> {
         let validations = ALGORITHMS
             .iter()
-            .map(|&alg| {
-                let mut validation = Validation::new(alg);
-                validation.leeway = leeway_secs;
-                validation.validate_exp = true;
-                validation.validate_nbf = true;
-                validation.set_required_spec_claims(&required);
-                validation.set_issuer(&[&settings.issuer]);
-                validation.set_audience(&[&settings.audience]);
-                (alg, validation)
-            })
+            .map(|&alg| (alg, validation(alg, &settings)))
             .collect();
-        let jwks = Arc::new(JwksCache::new(settings.jwks_url, settings.jwks)?);
+        let jwks = Arc::new(JwksCache::new(settings.jwks_url, settings.jwks));
         Ok(Self {
             jwks,
             write_scope: settings.write_scope,
             validations,
-            leeway_secs,
+            leeway_secs: settings.leeway.as_secs(),
             verified: VerifiedTokens::default(),
         })
     }
@@ -159,17 +152,17 @@ impl Verifier {
         if claims.user_id.is_empty() || claims.user_id.len() > MAX_USER_ID_BYTES {
             return Err("unusable user id");
         }
-        let mut scopes: Vec<String> = claims
-            .scope
-            .as_deref()
-            .unwrap_or_default()
-            .split_ascii_whitespace()
-            .map(str::to_owned)
-            .collect();
-        scopes.extend(claims.permissions);
         let user = AuthUser {
             user_id: claims.user_id,
-            scopes,
+            // Scopes and RBAC permissions alike.
+            scopes: claims
+                .scope
+                .as_deref()
+                .unwrap_or_default()
+                .split_ascii_whitespace()
+                .map(str::to_owned)
+                .chain(claims.permissions)
+                .collect(),
         };
         // Rounded down, so that the cache never outlasts the library's own answer.
         Ok((user, claims.expires_at as u64))
@@ -183,4 +176,17 @@ impl Verifier {
         }
         self.jwks.key(kid).await.ok_or("unknown kid")
     }
+}
+
+/// What the JWT library checks for a token signed with `alg`: the signature, `exp` and `nbf`
+/// with the leeway, the claims that must be present, the issuer and the audience.
+fn validation(alg: Algorithm, settings: &AuthSettings) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = settings.leeway.as_secs();
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.set_required_spec_claims(&["exp", "iss", "aud", USER_ID_CLAIM]);
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    validation
 }

@@ -20,7 +20,14 @@ const LEEWAY: Duration = Duration::from_secs(30);
 /// Where Better Auth's `jwt` plugin serves its keys, relative to the server's origin.
 const BETTER_AUTH_JWKS_PATH: &str = "/api/auth/jwks";
 
-/// Everything the verifier needs, resolved and validated.
+/// Everything the verifier needs, resolved and validated, from:
+///
+/// - `BETTER_AUTH_URL` (required): the Better Auth server's base URL. Its origin is the issuer
+///   and the audience, and the JWKS is served at `{origin}/api/auth/jwks`.
+/// - `JWT_ISSUER`, `JWT_AUDIENCE`, `JWKS_URL` (optional): override those three when the `jwt`
+///   plugin is configured with its own `issuer`, `audience` or `jwks.remoteUrl`.
+///
+/// `http://` is accepted only for loopback hosts.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     /// Expected `iss`, compared exactly.
@@ -35,7 +42,7 @@ pub struct AuthSettings {
     pub jwks: JwksSettings,
 }
 
-/// Timing of JWKS fetches.
+/// How the key set is fetched and cached.
 #[derive(Debug, Clone)]
 pub struct JwksSettings {
     /// Upper bound on one fetch, connect to last byte.
@@ -47,16 +54,31 @@ pub struct JwksSettings {
     pub min_refresh_interval: Duration,
     /// Longest wait between two attempts of the initial load.
     pub max_retry_backoff: Duration,
+    /// The client of every fetch; it follows no redirect.
+    pub(super) client: reqwest::Client,
 }
 
-impl Default for JwksSettings {
-    fn default() -> Self {
-        Self {
+impl JwksSettings {
+    /// The default timings, and the HTTP client. Building the client can only fail when the
+    /// TLS backend cannot start; that is reported against `variable`, the URL the keys come
+    /// from.
+    fn new(variable: &'static str) -> Result<Self, SettingError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                SettingError::new(
+                    variable,
+                    format!("cannot build the HTTP client that fetches the keys ({e})"),
+                )
+            })?;
+        Ok(Self {
             fetch_timeout: Duration::from_secs(5),
             refresh_interval: Duration::from_secs(300),
             min_refresh_interval: Duration::from_secs(30),
             max_retry_backoff: Duration::from_secs(30),
-        }
+            client,
+        })
     }
 }
 
@@ -88,63 +110,68 @@ impl AuthSettings {
         Self::from_lookup(|name| std::env::var(name).ok(), production)
     }
 
-    /// Reads the settings through `lookup`, reporting every bad variable at once.
-    ///
-    /// - `BETTER_AUTH_URL` (required): the Better Auth server's base URL. Its origin is the
-    ///   issuer and the audience, and the JWKS is served at `{origin}/api/auth/jwks`.
-    /// - `JWT_ISSUER`, `JWT_AUDIENCE`, `JWKS_URL` (optional): override those three when the
-    ///   `jwt` plugin is configured with its own `issuer`, `audience` or `jwks.remoteUrl`.
-    ///
-    /// `http://` is accepted only for loopback hosts.
+    /// Reads the settings through `lookup`, reporting every bad variable at once. Values are
+    /// trimmed, and a blank one counts as unset.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         production: bool,
     ) -> Result<Self, Vec<SettingError>> {
-        let mut errors = Vec::new();
         let var = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-
-        let base_url = match var("BETTER_AUTH_URL") {
-            None => {
-                errors.push(SettingError::new(
-                    "BETTER_AUTH_URL",
-                    "must be set to the base URL of your Better Auth server, e.g. https://auth.example.com",
-                ));
-                None
-            }
-            Some(raw) => require_secure_url("BETTER_AUTH_URL", &raw, production)
-                .map_err(|e| errors.push(e))
-                .ok(),
-        };
-        let origin = base_url
-            .as_ref()
-            .map(|url| url.origin().ascii_serialization());
-
-        let jwks_url = match var("JWKS_URL") {
-            Some(raw) => require_secure_url("JWKS_URL", &raw, production)
-                .map_err(|e| errors.push(e))
-                .ok(),
-            None => origin
-                .as_ref()
-                .and_then(|origin| Url::parse(&format!("{origin}{BETTER_AUTH_JWKS_PATH}")).ok()),
-        };
-        let issuer = var("JWT_ISSUER").or_else(|| origin.clone());
-        let audience = var("JWT_AUDIENCE").or(origin);
-
-        match (issuer, audience, jwks_url) {
-            (Some(issuer), Some(audience), Some(jwks_url)) if errors.is_empty() => Ok(Self {
-                issuer,
-                audience,
-                jwks_url,
-                leeway: LEEWAY,
-                jwks: JwksSettings::default(),
-            }),
+        let mut errors = Vec::new();
+        match resolve(var, production, &mut errors) {
+            Some(settings) if errors.is_empty() => Ok(settings),
             _ => Err(errors),
         }
     }
+}
+
+/// The settings from the variables, or `None` with the reasons pushed to `errors`.
+fn resolve(
+    var: impl Fn(&str) -> Option<String>,
+    production: bool,
+    errors: &mut Vec<SettingError>,
+) -> Option<AuthSettings> {
+    let base_url = match var("BETTER_AUTH_URL") {
+        None => {
+            errors.push(SettingError::new(
+                "BETTER_AUTH_URL",
+                "must be set to the base URL of your Better Auth server, e.g. https://auth.example.com",
+            ));
+            None
+        }
+        Some(raw) => require_secure_url("BETTER_AUTH_URL", &raw, production)
+            .map_err(|e| errors.push(e))
+            .ok(),
+    };
+    let origin = base_url
+        .as_ref()
+        .map(|url| url.origin().ascii_serialization());
+
+    let jwks_url = match var("JWKS_URL") {
+        Some(raw) => require_secure_url("JWKS_URL", &raw, production)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        None => origin
+            .as_ref()
+            .and_then(|origin| Url::parse(&format!("{origin}{BETTER_AUTH_JWKS_PATH}")).ok()),
+    };
+    let issuer = var("JWT_ISSUER").or_else(|| origin.clone());
+    let audience = var("JWT_AUDIENCE").or(origin);
+    let jwks = JwksSettings::new("BETTER_AUTH_URL")
+        .map_err(|e| errors.push(e))
+        .ok();
+
+    Some(AuthSettings {
+        issuer: issuer?,
+        audience: audience?,
+        jwks_url: jwks_url?,
+        leeway: LEEWAY,
+        jwks: jwks?,
+    })
 }
 
 mod url_rules {
@@ -194,6 +221,15 @@ mod url_rules {
 }
 
 #[cfg(test)]
+impl AuthSettings {
+    /// A valid environment for these settings, for tests here and in the rest of the crate ...
+    pub(crate) const EXAMPLE_ENV: &[(&str, &str)] =
+        &[("BETTER_AUTH_URL", "https://auth.example.com")];
+    /// ... and one bad value in it: the error names its variable.
+    pub(crate) const BAD_EXAMPLE_ENV: (&str, &str) = ("BETTER_AUTH_URL", "http://auth.example.com");
+}
+
+#[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
@@ -209,6 +245,14 @@ mod tests {
 
     fn variables(errors: &[SettingError]) -> Vec<&'static str> {
         errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn the_example_environment_is_valid_and_its_bad_value_is_named() {
+        assert!(settings(AuthSettings::EXAMPLE_ENV).is_ok());
+        let bad = AuthSettings::BAD_EXAMPLE_ENV;
+        let errors = settings(&[AuthSettings::EXAMPLE_ENV, &[bad]].concat()).unwrap_err();
+        assert_eq!(variables(&errors), [bad.0]);
     }
 
     #[test]

@@ -29,7 +29,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers)?;
-        Arc::<Verifier>::from_ref(state).verify(token).await
+        let verifier = Arc::<Verifier>::from_ref(state);
+        let user = verifier.verify(token).await?;
+        Ok(user)
     }
 }
 

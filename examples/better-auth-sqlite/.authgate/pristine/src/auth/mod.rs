@@ -1,9 +1,9 @@
-//! Bearer-token authentication for Better Auth JWTs (the `jwt` plugin), verified against the server's JWKS.
+//! Bearer-token authentication for Better Auth JWTs (the `jwt` plugin), verified against the
+//! server's JWKS.
 //!
 //! This module is self-contained so that `authgate auth` can regenerate it: it reads its own
-//! settings from the environment ([`AuthSettings`]), verifies tokens ([`Verifier`],
-//! with the key cache [`JwksCache`]), and maps every failure to an RFC 6750
-//! response ([`AuthError`]).
+//! settings from the environment ([`AuthSettings`]), verifies tokens ([`Verifier`], with the key
+//! cache [`JwksCache`]), and maps every failure to an RFC 6750 response ([`AuthError`]).
 //!
 //! Wiring it into a router takes three lines:
 //! ```text

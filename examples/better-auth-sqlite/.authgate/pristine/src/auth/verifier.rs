@@ -1,5 +1,6 @@
 //! Token verification: algorithm allowlist, key, signature, then claims.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
@@ -58,27 +59,19 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(settings: AuthSettings) -> Result<Self, reqwest::Error> {
-        let leeway_secs = settings.leeway.as_secs();
-        let required = ["exp", "iss", "aud", USER_ID_CLAIM];
+    /// The verifier for `settings`. It never fails: everything that can be wrong was reported
+    /// when the settings were read. (The `Result` keeps code that handles an error from
+    /// earlier versions of this module compiling.)
+    pub fn new(settings: AuthSettings) -> Result<Self, Infallible> {
         let validations = ALGORITHMS
             .iter()
-            .map(|&alg| {
-                let mut validation = Validation::new(alg);
-                validation.leeway = leeway_secs;
-                validation.validate_exp = true;
-                validation.validate_nbf = true;
-                validation.set_required_spec_claims(&required);
-                validation.set_issuer(&[&settings.issuer]);
-                validation.set_audience(&[&settings.audience]);
-                (alg, validation)
-            })
+            .map(|&alg| (alg, validation(alg, &settings)))
             .collect();
-        let jwks = Arc::new(JwksCache::new(settings.jwks_url, settings.jwks)?);
+        let jwks = Arc::new(JwksCache::new(settings.jwks_url, settings.jwks));
         Ok(Self {
             jwks,
             validations,
-            leeway_secs,
+            leeway_secs: settings.leeway.as_secs(),
             verified: VerifiedTokens::default(),
         })
     }
@@ -161,4 +154,17 @@ impl Verifier {
         }
         self.jwks.key(kid).await.ok_or("unknown kid")
     }
+}
+
+/// What the JWT library checks for a token signed with `alg`: the signature, `exp` and `nbf`
+/// with the leeway, the claims that must be present, the issuer and the audience.
+fn validation(alg: Algorithm, settings: &AuthSettings) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = settings.leeway.as_secs();
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.set_required_spec_claims(&["exp", "iss", "aud", USER_ID_CLAIM]);
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    validation
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
+use jsonwebtoken::{Algorithm, DecodingKey};
 use reqwest::Url;
 
 pub(super) use url_rules::require_secure_url;
@@ -21,7 +21,14 @@ const LEEWAY: Duration = Duration::from_secs(5);
 /// Where Clerk serves an instance's keys, relative to its Frontend API URL.
 const CLERK_JWKS_PATH: &str = "/.well-known/jwks.json";
 
-/// Everything the verifier needs, resolved and validated.
+/// Everything the verifier needs, resolved and validated, from:
+///
+/// - `CLERK_ISSUER` (required): the Frontend API URL, e.g. `https://clerk.example.com`; the
+///   JWKS is `{issuer}/.well-known/jwks.json` unless `JWKS_URL` overrides it.
+/// - `CLERK_AUTHORIZED_PARTIES`: comma-separated origins allowed in `azp` (required in
+///   production; in development an empty list leaves `azp` unchecked, with a warning).
+/// - `CLERK_JWT_KEY` (optional): the instance's PEM public key, for verification without
+///   fetching the JWKS (`\n` escapes are accepted for one-line values).
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     /// Expected `iss`: the Frontend API URL, compared exactly.
@@ -30,15 +37,15 @@ pub struct AuthSettings {
     pub authorized_parties: Vec<String>,
     /// The JWKS endpoint, used unless `jwt_key` pins the key.
     pub jwks_url: Url,
-    /// The instance's PEM public key (`CLERK_JWT_KEY`): verification without any network call.
-    pub jwt_key: Option<String>,
+    /// The instance's public key (`CLERK_JWT_KEY`): verification without any network call.
+    pub jwt_key: Option<DecodingKey>,
     /// Clock skew tolerated on time claims.
     pub leeway: Duration,
     /// Fetching and caching of the key set.
     pub jwks: JwksSettings,
 }
 
-/// Timing of JWKS fetches.
+/// How the key set is fetched and cached.
 #[derive(Debug, Clone)]
 pub struct JwksSettings {
     /// Upper bound on one fetch, connect to last byte.
@@ -50,16 +57,31 @@ pub struct JwksSettings {
     pub min_refresh_interval: Duration,
     /// Longest wait between two attempts of the initial load.
     pub max_retry_backoff: Duration,
+    /// The client of every fetch; it follows no redirect.
+    pub(super) client: reqwest::Client,
 }
 
-impl Default for JwksSettings {
-    fn default() -> Self {
-        Self {
+impl JwksSettings {
+    /// The default timings, and the HTTP client. Building the client can only fail when the
+    /// TLS backend cannot start; that is reported against `variable`, the URL the keys come
+    /// from.
+    fn new(variable: &'static str) -> Result<Self, SettingError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                SettingError::new(
+                    variable,
+                    format!("cannot build the HTTP client that fetches the keys ({e})"),
+                )
+            })?;
+        Ok(Self {
             fetch_timeout: Duration::from_secs(5),
             refresh_interval: Duration::from_secs(300),
             min_refresh_interval: Duration::from_secs(30),
             max_retry_backoff: Duration::from_secs(30),
-        }
+            client,
+        })
     }
 }
 
@@ -91,94 +113,103 @@ impl AuthSettings {
         Self::from_lookup(|name| std::env::var(name).ok(), production)
     }
 
-    /// Reads the settings through `lookup`, reporting every bad variable at once.
-    ///
-    /// - `CLERK_ISSUER` (required): the Frontend API URL, e.g. `https://clerk.example.com`;
-    ///   the JWKS is `{issuer}/.well-known/jwks.json` unless `JWKS_URL` overrides it.
-    /// - `CLERK_AUTHORIZED_PARTIES`: comma-separated origins allowed in `azp` (required in
-    ///   production; in development an empty list leaves `azp` unchecked, with a warning).
-    /// - `CLERK_JWT_KEY` (optional): the instance's PEM public key, for verification without
-    ///   fetching the JWKS (`\n` escapes are accepted for one-line values).
+    /// Reads the settings through `lookup`, reporting every bad variable at once. Values are
+    /// trimmed, and a blank one counts as unset.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         production: bool,
     ) -> Result<Self, Vec<SettingError>> {
-        let mut errors = Vec::new();
         let var = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-
-        let issuer = match var("CLERK_ISSUER") {
-            None => {
-                errors.push(SettingError::new(
-                    "CLERK_ISSUER",
-                    "must be set to your Clerk Frontend API URL, e.g. https://clerk.example.com",
-                ));
-                None
-            }
-            Some(raw) => require_secure_url("CLERK_ISSUER", &raw, production)
-                .map_err(|e| errors.push(e))
-                .ok()
-                .map(|_| raw.trim_end_matches('/').to_owned()),
-        };
-        let jwks_url = match var("JWKS_URL") {
-            Some(raw) => require_secure_url("JWKS_URL", &raw, production)
-                .map_err(|e| errors.push(e))
-                .ok(),
-            None => issuer
-                .as_ref()
-                .and_then(|issuer| Url::parse(&format!("{issuer}{CLERK_JWKS_PATH}")).ok()),
-        };
-        let mut authorized_parties = Vec::new();
-        for party in var("CLERK_AUTHORIZED_PARTIES")
-            .iter()
-            .flat_map(|v| v.split(','))
-        {
-            let party = party.trim().trim_end_matches('/');
-            match Url::parse(party) {
-                Ok(url) if url.origin().ascii_serialization() == party => {
-                    authorized_parties.push(party.to_owned());
-                }
-                _ => errors.push(SettingError::new(
-                    "CLERK_AUTHORIZED_PARTIES",
-                    format!("`{party}` is not an origin like https://app.example.com"),
-                )),
-            }
-        }
-        if authorized_parties.is_empty() {
-            if production {
-                errors.push(SettingError::new(
-                    "CLERK_AUTHORIZED_PARTIES",
-                    "must list the origins of your front ends in production (the `azp` check)",
-                ));
-            } else {
-                tracing::warn!("CLERK_AUTHORIZED_PARTIES is empty: the `azp` claim is not checked");
-            }
-        }
-        let jwt_key = var("CLERK_JWT_KEY").map(|pem| pem.replace("\\n", "\n"));
-        if let Some(pem) = &jwt_key
-            && jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).is_err()
-        {
-            errors.push(SettingError::new(
-                "CLERK_JWT_KEY",
-                "is not a PEM RSA public key; copy the JWKS Public Key (PEM) from Clerk's dashboard",
-            ));
-        }
-
-        match (issuer, jwks_url) {
-            (Some(issuer), Some(jwks_url)) if errors.is_empty() => Ok(Self {
-                issuer,
-                authorized_parties,
-                jwks_url,
-                jwt_key,
-                leeway: LEEWAY,
-                jwks: JwksSettings::default(),
-            }),
+        let mut errors = Vec::new();
+        match resolve(var, production, &mut errors) {
+            Some(settings) if errors.is_empty() => Ok(settings),
             _ => Err(errors),
         }
     }
+}
+
+/// The settings from the variables, or `None` with the reasons pushed to `errors`.
+fn resolve(
+    var: impl Fn(&str) -> Option<String>,
+    production: bool,
+    errors: &mut Vec<SettingError>,
+) -> Option<AuthSettings> {
+    let issuer = match var("CLERK_ISSUER") {
+        None => {
+            errors.push(SettingError::new(
+                "CLERK_ISSUER",
+                "must be set to your Clerk Frontend API URL, e.g. https://clerk.example.com",
+            ));
+            None
+        }
+        Some(raw) => require_secure_url("CLERK_ISSUER", &raw, production)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .map(|_| raw.trim_end_matches('/').to_owned()),
+    };
+    let jwks_url = match var("JWKS_URL") {
+        Some(raw) => require_secure_url("JWKS_URL", &raw, production)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        None => issuer
+            .as_ref()
+            .and_then(|issuer| Url::parse(&format!("{issuer}{CLERK_JWKS_PATH}")).ok()),
+    };
+    let mut authorized_parties = Vec::new();
+    for party in var("CLERK_AUTHORIZED_PARTIES")
+        .iter()
+        .flat_map(|v| v.split(','))
+    {
+        let party = party.trim().trim_end_matches('/');
+        match Url::parse(party) {
+            Ok(url) if url.origin().ascii_serialization() == party => {
+                authorized_parties.push(party.to_owned());
+            }
+            _ => errors.push(SettingError::new(
+                "CLERK_AUTHORIZED_PARTIES",
+                format!("`{party}` is not an origin like https://app.example.com"),
+            )),
+        }
+    }
+    if authorized_parties.is_empty() {
+        if production {
+            errors.push(SettingError::new(
+                "CLERK_AUTHORIZED_PARTIES",
+                "must list the origins of your front ends in production (the `azp` check)",
+            ));
+        } else {
+            tracing::warn!("CLERK_AUTHORIZED_PARTIES is empty: the `azp` claim is not checked");
+        }
+    }
+    let jwt_key = match var("CLERK_JWT_KEY") {
+        None => None,
+        Some(pem) => match DecodingKey::from_rsa_pem(pem.replace("\\n", "\n").as_bytes()) {
+            Ok(key) => Some(key),
+            Err(_) => {
+                errors.push(SettingError::new(
+                    "CLERK_JWT_KEY",
+                    "is not a PEM RSA public key; copy the JWKS Public Key (PEM) from Clerk's dashboard",
+                ));
+                None
+            }
+        },
+    };
+    let jwks = JwksSettings::new("CLERK_ISSUER")
+        .map_err(|e| errors.push(e))
+        .ok();
+
+    Some(AuthSettings {
+        issuer: issuer?,
+        authorized_parties,
+        jwks_url: jwks_url?,
+        jwt_key,
+        leeway: LEEWAY,
+        jwks: jwks?,
+    })
 }
 
 mod url_rules {
@@ -228,6 +259,17 @@ mod url_rules {
 }
 
 #[cfg(test)]
+impl AuthSettings {
+    /// A valid environment for these settings, for tests here and in the rest of the crate ...
+    pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[
+        ("CLERK_ISSUER", "https://clerk.example.com"),
+        ("CLERK_AUTHORIZED_PARTIES", "https://app.example.com"),
+    ];
+    /// ... and one bad value in it: the error names its variable.
+    pub(crate) const BAD_EXAMPLE_ENV: (&str, &str) = ("CLERK_ISSUER", "http://clerk.example.com");
+}
+
+#[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
@@ -243,6 +285,14 @@ mod tests {
 
     fn variables(errors: &[SettingError]) -> Vec<&'static str> {
         errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn the_example_environment_is_valid_and_its_bad_value_is_named() {
+        assert!(settings(AuthSettings::EXAMPLE_ENV).is_ok());
+        let bad = AuthSettings::BAD_EXAMPLE_ENV;
+        let errors = settings(&[AuthSettings::EXAMPLE_ENV, &[bad]].concat()).unwrap_err();
+        assert_eq!(variables(&errors), [bad.0]);
     }
 
     #[test]

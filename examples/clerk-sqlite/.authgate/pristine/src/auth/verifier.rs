@@ -1,5 +1,6 @@
 //! Token verification: algorithm allowlist, key, signature, then claims.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
@@ -66,37 +67,26 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(settings: AuthSettings) -> Result<Self, reqwest::Error> {
-        let leeway_secs = settings.leeway.as_secs();
-        // Clerk session tokens carry no `aud`; `azp` identifies the front end instead.
-        let required = ["exp", "iss", USER_ID_CLAIM];
+    /// The verifier for `settings`. It never fails: everything that can be wrong was reported
+    /// when the settings were read. (The `Result` keeps code that handles an error from
+    /// earlier versions of this module compiling.)
+    pub fn new(settings: AuthSettings) -> Result<Self, Infallible> {
         let validations = ALGORITHMS
             .iter()
-            .map(|&alg| {
-                let mut validation = Validation::new(alg);
-                validation.leeway = leeway_secs;
-                validation.validate_exp = true;
-                validation.validate_nbf = true;
-                validation.set_required_spec_claims(&required);
-                validation.set_issuer(&[&settings.issuer]);
-                validation.validate_aud = false;
-                (alg, validation)
-            })
+            .map(|&alg| (alg, validation(alg, &settings)))
             .collect();
-        let pinned = settings.jwt_key.as_deref().and_then(|pem| {
-            let key = DecodingKey::from_rsa_pem(pem.as_bytes()).ok()?;
-            Some(Arc::new(VerifyingKey {
-                key,
-                algorithms: ALGORITHMS.to_vec(),
-            }))
-        });
-        let jwks = Arc::new(JwksCache::new(settings.jwks_url, settings.jwks)?);
+        let jwks = Arc::new(JwksCache::new(settings.jwks_url, settings.jwks));
         Ok(Self {
             jwks,
-            pinned,
+            pinned: settings.jwt_key.map(|key| {
+                Arc::new(VerifyingKey {
+                    key,
+                    algorithms: ALGORITHMS.to_vec(),
+                })
+            }),
             authorized_parties: settings.authorized_parties,
             validations,
-            leeway_secs,
+            leeway_secs: settings.leeway.as_secs(),
             verified: VerifiedTokens::default(),
         })
     }
@@ -107,16 +97,19 @@ impl Verifier {
 
     /// True once the keys needed to verify tokens are at hand.
     pub fn is_ready(&self) -> bool {
-        self.pinned.is_some() || self.jwks.is_loaded()
+        if self.pinned.is_some() {
+            return true;
+        }
+        self.jwks.is_loaded()
     }
 
     /// Starts loading and refreshing the keys in the background (a no-op when the key is
     /// fixed). Call once at start; `is_ready` turns true once keys are loaded.
     pub fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
-        match self.pinned {
-            Some(_) => None,
-            None => Some(self.jwks.clone().start()),
+        if self.pinned.is_some() {
+            return None;
         }
+        Some(self.jwks.clone().start())
     }
 
     /// Verifies `token`; any doubt is `AuthError::InvalidToken`. The reason is logged at
@@ -196,4 +189,18 @@ impl Verifier {
         }
         self.jwks.key(kid).await.ok_or("unknown kid")
     }
+}
+
+/// What the JWT library checks for a token signed with `alg`: the signature, `exp` and `nbf`
+/// with the leeway, the claims that must be present, the issuer and the audience.
+fn validation(alg: Algorithm, settings: &AuthSettings) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = settings.leeway.as_secs();
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    // Clerk session tokens carry no `aud`; `azp` identifies the front end instead.
+    validation.set_required_spec_claims(&["exp", "iss", USER_ID_CLAIM]);
+    validation.set_issuer(&[&settings.issuer]);
+    validation.validate_aud = false;
+    validation
 }

@@ -1,0 +1,309 @@
+//! Everything the commands print on success, in one place: the reports of `authgate new` and
+//! `authgate auth`, their `next:` hints, and the `authgate providers` listing.
+//!
+//! The commands compute (what was written, the plan, the facts about each provider) and hand the
+//! result here; these functions only turn it into text. Nothing here touches the disk or prints:
+//! [`crate::run`] prints the text once the command is done. Failures are worded in
+//! [`crate::error`]; the wizard's questions in [`crate::prompt`].
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use console::style;
+
+use crate::commands::providers::Listing;
+use crate::options::{Options, Scope};
+use crate::regen::{self, ChangeKind, Plan};
+use crate::render::{self, RenderedFiles};
+use crate::write::PlannedFile;
+
+/// The lines that wire the auth module into a router, printed after `authgate auth` adds the
+/// module to a repository (the tests compile them). All but `mod auth;` go in an async
+/// function that returns a `Result` (e.g. `main`).
+pub const WIRING: [&str; 5] = [
+    "mod auth;",
+    "let verifier = std::sync::Arc::new(auth::Verifier::new(auth::AuthSettings::from_env(false).expect(\"auth settings\"))?);",
+    "verifier.start(); // loads the signing keys and keeps them fresh",
+    "let app: axum::Router = axum::Router::new().route(\"/me\", axum::routing::get(me)).with_state(verifier);",
+    "async fn me(user: auth::AuthUser) -> String { user.user_id }",
+];
+
+/// What `authgate new` created at `path` (`in_place`: the current directory, so no `cd`), and
+/// what to do next. `required` are the environment variables the project cannot start without.
+pub(crate) fn created(
+    path: &Path,
+    in_place: bool,
+    files: &RenderedFiles,
+    required: &[&str],
+) -> String {
+    let mut out = format!(
+        "{} `{}` with {} files:\n",
+        style("created").for_stdout().green().bold(),
+        display_dir(path),
+        files.len()
+    );
+    for file in files.keys() {
+        let _ = writeln!(out, "  {}", file.display());
+    }
+    let _ = writeln!(out, "\n{}", style("next:").for_stdout().bold());
+    if !in_place {
+        let _ = writeln!(out, "  cd {}", shell_quote(&path.display().to_string()));
+    }
+    out.push_str("  cargo test\n");
+    let _ = writeln!(
+        out,
+        "  cp .env.example .env    # then set {}",
+        required.join(", ")
+    );
+    out.push_str("  cargo run\n");
+    out
+}
+
+/// What `authgate new --dry-run` would write at `path`: each file with its size.
+pub(crate) fn would_create(path: &Path, plan: &[PlannedFile]) -> String {
+    let width = plan
+        .iter()
+        .map(|f| f.bytes.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let mut out = format!(
+        "{} `{}` with {} files:\n",
+        style("would create").for_stdout().bold(),
+        display_dir(path),
+        plan.len()
+    );
+    for file in plan {
+        let _ = writeln!(
+            out,
+            "  {:>width$} bytes  {}",
+            file.bytes,
+            file.path.display()
+        );
+    }
+    out.push_str("nothing written (--dry-run)\n");
+    out
+}
+
+/// `authgate auth --check` found nothing to change.
+pub(crate) fn checked_up_to_date(root: &Path, options: &Options) -> String {
+    format!(
+        "{} `{}` is up to date ({})\n",
+        style("ok:").for_stdout().green().bold(),
+        display_dir(root),
+        describe(options)
+    )
+}
+
+/// `authgate auth --dry-run` found nothing to change.
+pub(crate) fn dry_run_up_to_date(root: &Path, options: &Options) -> String {
+    format!(
+        "`{}` is up to date ({}); nothing to change\n",
+        display_dir(root),
+        describe(options)
+    )
+}
+
+/// What `authgate auth --dry-run` would change.
+pub(crate) fn auth_dry_run(root: &Path, plan: &Plan) -> String {
+    format!("{}nothing written (--dry-run)\n", would_change(root, plan))
+}
+
+/// What `authgate auth` would change at `root`: a summary of the files, then their diffs.
+pub(crate) fn would_change(root: &Path, plan: &Plan) -> String {
+    format!(
+        "{} `{}` ({}):\n{}\n{}",
+        style("would change").for_stdout().bold(),
+        display_dir(root),
+        describe(&plan.options),
+        regen::summary(plan),
+        regen::diff(plan)
+    )
+}
+
+/// What `authgate auth` did, and what to do next. `required` are the environment variables the
+/// module cannot start without.
+pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
+    let root = display_dir(&plan.root);
+    if !plan.changes_files() {
+        return format!(
+            "`{root}` is up to date ({}); nothing changed\n{}",
+            describe(&plan.options),
+            regen::summary(plan)
+        );
+    }
+    let first = plan.changes.iter().any(|change| {
+        change.path == Path::new(render::ANSWERS_FILE) && change.kind == ChangeKind::Created
+    });
+    let done = if first {
+        "added the auth module to"
+    } else {
+        "updated"
+    };
+    let mut out = format!(
+        "{} `{root}` ({}):\n{}",
+        style(done).for_stdout().green().bold(),
+        describe(&plan.options),
+        regen::summary(plan)
+    );
+    if plan.rendered_base {
+        out.push_str(
+            "\n(no `.authgate/` here: your edits were found by comparing with a fresh rendering \
+             of the recorded answers; `.authgate/` now holds the copies for next time)\n",
+        );
+    }
+    let required = required.join(", ");
+    let _ = writeln!(out, "\n{}", style("next:").for_stdout().bold());
+    if !plan.conflicts().is_empty() {
+        out.push_str(
+            "  resolve the conflicts in the files marked `conflict` or `restored` (search for \
+             <<<<<<<), then\n",
+        );
+    }
+    if first {
+        // The module was just added to a package of the user's: show how to use it.
+        out.push_str(
+            "  wire the module into your router (e.g. in src/main.rs; a handler that takes \
+             `auth::AuthUser` answers 401 without a valid token):\n",
+        );
+        for line in WIRING {
+            let _ = writeln!(out, "    {line}");
+        }
+        let _ = writeln!(
+            out,
+            "  with a state of your own, implement `FromRef<YourState> for Arc<auth::Verifier>` \
+             instead of `.with_state(verifier)`\n  set {required} in the environment \
+             (`authgate providers` lists every variable), then `cargo run`",
+        );
+        return out;
+    }
+    out.push_str("  cargo test\n");
+    if plan
+        .changes
+        .iter()
+        .any(|change| change.path == Path::new(".env.example"))
+    {
+        let _ = writeln!(
+            out,
+            "  compare .env with .env.example    # {} reads {required}",
+            plan.options.provider,
+        );
+    } else if plan.scope == Scope::AuthModule
+        && plan
+            .changes
+            .iter()
+            .any(|change| change.path == Path::new(render::ANSWERS_FILE))
+    {
+        let _ = writeln!(
+            out,
+            "  check your environment    # {} reads {required}",
+            plan.options.provider,
+        );
+    }
+    out
+}
+
+/// The command that runs `authgate auth` again on `root`, for the messages that suggest it.
+pub(crate) fn auth_again(root: &Path) -> String {
+    match shell_quote(&root.display().to_string()).as_str() {
+        "." | "./" => "authgate auth".to_owned(),
+        shown => format!("authgate auth {shown}"),
+    }
+}
+
+/// `authgate providers`: every provider with its algorithms (default marked), usual user claim
+/// and the environment variables its project reads.
+pub(crate) fn providers(listings: &[Listing]) -> String {
+    let mut out = String::new();
+    for listing in listings {
+        let algorithms: Vec<String> = listing
+            .algorithms
+            .iter()
+            .map(|listed| {
+                let mut notes = Vec::new();
+                if listed.default {
+                    notes.push("default");
+                }
+                if !listed.verifiable {
+                    notes.push("cannot be verified");
+                }
+                if notes.is_empty() {
+                    listed.algorithm.to_string()
+                } else {
+                    format!("{} ({})", listed.algorithm, notes.join(", "))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}: {}", listing.provider, listing.description);
+        let _ = writeln!(out, "  algorithms:  {}", algorithms.join(", "));
+        let _ = writeln!(out, "  user claim:  {}", listing.user_claim);
+        let _ = writeln!(out, "  environment:");
+        let width = listing
+            .env_vars
+            .iter()
+            .map(|listed| listed.var.name.len())
+            .max()
+            .unwrap_or_default();
+        for listed in &listing.env_vars {
+            let var = listed.var;
+            let need = if var.required { "required" } else { "optional" };
+            let only = match &listed.only_with {
+                Some(algorithms) => format!(" (with {algorithms} only)"),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    {:<width$}  {need}  {}{only}",
+                var.name, var.meaning
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `auth0, RS256, user claim `sub``
+pub(crate) fn describe(options: &Options) -> String {
+    let algorithms: Vec<&str> = options.algorithms.iter().map(|a| a.as_str()).collect();
+    format!(
+        "{}, {}, user claim `{}`",
+        options.provider,
+        algorithms.join(", "),
+        options.user_claim
+    )
+}
+
+/// `my-api/` as typed, with one trailing slash.
+pub(crate) fn display_dir(path: &Path) -> String {
+    let shown = path.display().to_string();
+    if shown.ends_with('/') {
+        shown
+    } else {
+        format!("{shown}/")
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub(crate) fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+=:@%,".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("my-api"), "my-api");
+        assert_eq!(shell_quote("../a/b"), "../a/b");
+        assert_eq!(shell_quote("My API"), "'My API'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}
