@@ -17,6 +17,8 @@ use std::fmt::Write as _;
 use anyhow::{Context, Result, anyhow};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
+use crate::error::ManifestProblem;
+
 /// The dependency tables authgate renders, in order.
 const TABLES: [&str; 2] = ["dependencies", "dev-dependencies"];
 
@@ -114,7 +116,7 @@ pub fn has_package(manifest: &str) -> Result<bool> {
 fn parse_manifest(text: &str) -> Result<DocumentMut> {
     text.parse::<DocumentMut>()
         .map_err(|e| anyhow!("{}", e.to_string().trim_end()))
-        .context("Cargo.toml is not valid TOML; fix it, then run `authgate auth` again")
+        .context(ManifestProblem::InvalidToml)
 }
 
 fn has_dependency(doc: &DocumentMut, table: &str, name: &str) -> bool {
@@ -138,7 +140,7 @@ fn add(doc: &mut DocumentMut, table_name: &str, name: &str, wanted: &Item) -> Re
         .entry(table_name)
         .or_insert_with(|| Item::Table(Table::new()))
         .as_table_like_mut()
-        .with_context(|| format!("`{table_name}` in Cargo.toml is not a table"))?;
+        .with_context(|| ManifestProblem::NotATable(table_name.to_owned()))?;
     let mut item = wanted.clone();
     if let Some(value) = item.as_value_mut() {
         value.decor_mut().clear();

@@ -3,10 +3,13 @@
 //! A [`UsageError`] means "the command line, the answers file or the target directory asks for
 //! something authgate will not do": the binary prints it and exits with status 2.
 //! A [`RegenFailure`] means `authgate auth` did its work, or its check, and left something to the
-//! user (conflicts, a module out of date): exit status 1, after the report.
+//! user (conflicts, a module out of date): exit status 1, after the report; or stopped planning
+//! at a file only the user can fix (conflict markers left in it, not UTF-8 text).
 //! An [`IoFailure`] means the system refused a read or a write while a command worked: it is the
 //! context of the I/O error, which the binary prints after it (`error: {failure}: {cause}`),
-//! and exits 1. Any other failure (a broken template) is an ordinary `anyhow::Error` and exits 1.
+//! and exits 1. A [`ManifestProblem`] means the user's Cargo.toml cannot be edited (exit 1).
+//! Any other failure (a broken template, a bug of authgate's) is an ordinary `anyhow::Error`,
+//! worded where it happens, and exits 1.
 //! [`Cancelled`] means the user left the wizard (Ctrl-C, Esc, or "no" at the confirmation):
 //! exit status 130, the shell's convention for an interrupt.
 //! Messages are one lowercase line that says what to do next; paths are in backticks.
@@ -159,7 +162,8 @@ pub enum UsageError {
     ConfigInvalid { path: PathBuf, reason: String },
 }
 
-/// `authgate auth` finished, or checked, and something needs the user (exit status 1).
+/// `authgate auth` finished, or checked, and something needs the user; or it stopped planning at
+/// a file only the user can fix (exit status 1).
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum RegenFailure {
     #[error(
@@ -177,9 +181,20 @@ pub enum RegenFailure {
 
     #[error("the auth module is out of date; run `{command}` to update it")]
     OutOfDate { command: String },
+
+    /// A file `authgate auth` plans from holds bytes that are not UTF-8 (path: relative to the
+    /// project).
+    #[error(
+        "`{}` is not UTF-8 text; authgate cannot merge it (nothing was written)", .0.display()
+    )]
+    NotUtf8(PathBuf),
 }
 
 /// The system refused a read or a write (exit status 1); the I/O error follows the message.
+///
+/// Most are the context of an I/O error (`.with_context(|| IoFailure::Write(path))`). Two stand
+/// alone, with no I/O error under them: [`IoFailure::UnsafePath`] and [`IoFailure::Appeared`].
+/// Paths are as the failing call saw them, except where a variant says otherwise.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum IoFailure {
     /// `authgate new` could not write the project; what it had written is gone again.
@@ -197,6 +212,96 @@ pub enum IoFailure {
     /// The report could not be printed (e.g. stdout is a closed pipe or a full disk).
     #[error("cannot write to stdout")]
     Stdout,
+
+    /// A wizard's prompt or summary could not be drawn on stderr.
+    #[error("cannot write to the terminal")]
+    TerminalWrite,
+
+    /// The wizard could not read a key or a choice.
+    #[error("cannot read the answer from the terminal")]
+    TerminalRead,
+
+    /// The target of `authgate new` could not be looked at.
+    #[error("cannot inspect `{}`; check its permissions", .0.display())]
+    InspectTarget(PathBuf),
+
+    /// The target of `authgate new`, an existing directory, could not be listed.
+    #[error("cannot read the directory `{}`; check its permissions", .0.display())]
+    ReadTarget(PathBuf),
+
+    /// A directory of authgate's own (`.authgate/pristine/`) could not be listed.
+    #[error("cannot read the directory `{}`", .0.display())]
+    ReadDir(PathBuf),
+
+    /// A file could not be read (Cargo.toml, a copy under `.authgate/pristine/`).
+    #[error("cannot read `{}`", .0.display())]
+    Read(PathBuf),
+
+    /// A file `authgate auth` plans from (a regenerable file, Cargo.toml, authgate.toml) could
+    /// not be read (path: relative to the project).
+    #[error("cannot read `{}`; check its permissions (nothing was written)", .0.display())]
+    ReadToMerge(PathBuf),
+
+    /// A directory could not be created (for a new project: relative to the project).
+    #[error("cannot create the directory `{}`", .0.display())]
+    CreateDir(PathBuf),
+
+    /// The hidden directory a new project is written into first could not be created in `.0`.
+    #[error("cannot create a temporary directory in `{}`; check its permissions", .0.display())]
+    CreateStagingDir(PathBuf),
+
+    /// The temporary file of an atomic write could not be created in the directory `.0`.
+    #[error("cannot create a temporary file in `{}`", .0.display())]
+    CreateTempFile(PathBuf),
+
+    /// A file could not be written (for a new project: relative to the project).
+    #[error("cannot write `{}`", .0.display())]
+    Write(PathBuf),
+
+    /// A replaced file could not be given the permissions of the file it replaces.
+    #[error("cannot keep the permissions of `{}`", .0.display())]
+    KeepPermissions(PathBuf),
+
+    /// The new text of a file could not be renamed onto it.
+    #[error("cannot replace `{}`", .0.display())]
+    Replace(PathBuf),
+
+    /// A file authgate no longer generates could not be removed.
+    #[error("cannot remove `{}`", .0.display())]
+    Remove(PathBuf),
+
+    /// The written project could not be renamed onto its target, which did not exist.
+    #[error("cannot move the new project into `{}`", .0.display())]
+    MoveProject(PathBuf),
+
+    /// A top-level entry of the written project could not be moved into its (empty) target.
+    #[error("cannot move `{}` into place", .0.display())]
+    MoveIntoPlace(PathBuf),
+
+    /// Something was created in the empty target while the project was being written into it.
+    #[error(
+        "`{}` appeared while the project was being written; remove it or choose a new directory",
+        .0.display()
+    )]
+    Appeared(PathBuf),
+
+    /// A file to write has a path that is not plain and relative (`..`, `/`, empty): it could
+    /// land outside the project.
+    #[error("refusing to write `{}`: not a plain relative path", .0.display())]
+    UnsafePath(PathBuf),
+}
+
+/// The user's Cargo.toml cannot be read as a manifest, or edited where the auth module needs it
+/// (exit status 1).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ManifestProblem {
+    /// The context of the parser's message, which follows it.
+    #[error("Cargo.toml is not valid TOML; fix it, then run `authgate auth` again")]
+    InvalidToml,
+
+    /// A dependency table (`dependencies`, `dev-dependencies`) is something else, e.g. a string.
+    #[error("`{0}` in Cargo.toml is not a table")]
+    NotATable(String),
 }
 
 /// `a`, `a` and `b`, `a`, `b` and `c`: paths in backticks.
@@ -265,5 +370,33 @@ mod tests {
         );
         let resolved = IoFailure::ResolvePath("..".into());
         assert_eq!(resolved.to_string(), "cannot resolve `..`; pass --name");
+        let appeared = IoFailure::Appeared("my-api/src".into());
+        assert_eq!(
+            appeared.to_string(),
+            "`my-api/src` appeared while the project was being written; remove it or choose a \
+             new directory"
+        );
+        let unreadable = IoFailure::ReadToMerge("src/auth/mod.rs".into());
+        assert_eq!(
+            unreadable.to_string(),
+            "cannot read `src/auth/mod.rs`; check its permissions (nothing was written)"
+        );
+    }
+
+    #[test]
+    fn a_manifest_problem_exits_1_and_shows_the_parser_message() {
+        let error =
+            anyhow::anyhow!("TOML parse error at line 1").context(ManifestProblem::InvalidToml);
+        assert_eq!(exit_code(&error), 1);
+        assert_eq!(
+            format!("{error:#}"),
+            "Cargo.toml is not valid TOML; fix it, then run `authgate auth` again: TOML parse \
+             error at line 1"
+        );
+        let not_a_table = ManifestProblem::NotATable("dependencies".to_owned());
+        assert_eq!(
+            not_a_table.to_string(),
+            "`dependencies` in Cargo.toml is not a table"
+        );
     }
 }

@@ -26,7 +26,7 @@ use console::{Key, Term, measure_text_width, style};
 use dialoguer::theme::{ColorfulTheme, Theme};
 use dialoguer::{Confirm, MultiSelect, Select};
 
-use crate::error::{Cancelled, EXIT_CANCELLED, UsageError};
+use crate::error::{Cancelled, EXIT_CANCELLED, IoFailure, UsageError};
 use crate::options::{
     Answers, NameSource, Storage, defaults, suggest_crate_name, validate_name, validate_resource,
     validate_user_claim,
@@ -113,18 +113,14 @@ impl Wizard {
     /// `answers` must be complete (see [`Wizard::ask_missing`]).
     pub fn show_summary(&self, path: &Path, directory: &str, answers: &Answers) -> Result<()> {
         let text = summary(path, directory, answers);
-        self.term
-            .write_str(&text)
-            .context("cannot write to the terminal")
+        self.term.write_str(&text).context(IoFailure::TerminalWrite)
     }
 
     /// Prints the auth module's answers and the `authgate auth` command line that gives the
     /// same module without questions. `answers` must hold the provider, algorithms and claim.
     pub fn show_auth_summary(&self, path: &Path, answers: &Answers) -> Result<()> {
         let text = auth_summary(path, answers);
-        self.term
-            .write_str(&text)
-            .context("cannot write to the terminal")
+        self.term.write_str(&text).context(IoFailure::TerminalWrite)
     }
 
     /// Asks whether to go ahead; anything but yes is [`Cancelled`].
@@ -312,7 +308,7 @@ impl Wizard {
             Err(dialoguer::Error::IO(e)) => {
                 PROMPT_READING.store(false, Ordering::SeqCst);
                 let _ = self.term.show_cursor();
-                Err(e).context("cannot read the answer from the terminal")
+                Err(e).context(IoFailure::TerminalRead)
             }
         }
     }
@@ -390,7 +386,7 @@ impl Wizard {
                 Ok(_) => {}
                 Err(e) => {
                     PROMPT_READING.store(false, Ordering::SeqCst);
-                    return Err(e).context("cannot read the answer from the terminal");
+                    return Err(e).context(IoFailure::TerminalRead);
                 }
             }
             self.term.flush()?;

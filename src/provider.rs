@@ -359,13 +359,13 @@ static PROVIDERS: [ProviderSpec; 5] = {
                     "JWT_ISSUER",
                     false,
                     "",
-                    "when set, the `iss` tokens must carry exactly"
+                    "when set, tokens must carry exactly this `iss`"
                 ),
                 var!(
                     "JWT_AUDIENCE",
                     false,
                     "",
-                    "when set, the audience tokens must carry in `aud`"
+                    "when set, tokens must carry this audience in `aud` (alone or in an array)"
                 ),
             ],
             jsonwebtoken_features: &[],

@@ -31,16 +31,14 @@
 //! of the answers recorded in its `authgate.toml` (exact when the same authgate generated it).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use console::style;
 
 use crate::deps;
-use crate::error::UsageError;
+use crate::error::{IoFailure, RegenFailure, UsageError};
 use crate::merge::{self, DiskText, Merged};
 use crate::options::{Answers, AnswersFile, NameSource, Options, Scope, defaults};
 use crate::render::{self, ANSWERS_FILE, AUTHGATE_VERSION, RenderedFiles};
@@ -136,7 +134,7 @@ pub fn inspect(root: &Path, check: bool) -> Result<Found> {
             return Err(UsageError::NoCargoToml(root.to_owned()).into());
         }
         Err(e) => {
-            return Err(e).with_context(|| format!("cannot read `{}`", manifest_path.display()));
+            return Err(e).with_context(|| IoFailure::Read(manifest_path));
         }
     };
     if !deps::has_package(&manifest)? {
@@ -267,17 +265,6 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    fn label(self) -> &'static str {
-        match self {
-            ChangeKind::Created => "created",
-            ChangeKind::Updated => "updated",
-            ChangeKind::Merged => "merged",
-            ChangeKind::Conflicted => "conflict",
-            ChangeKind::Restored => "restored",
-            ChangeKind::Removed => "removed",
-        }
-    }
-
     /// Whether the user must look at the file before going on (exit status 1).
     pub fn needs_attention(self) -> bool {
         matches!(self, ChangeKind::Conflicted | ChangeKind::Restored)
@@ -401,7 +388,7 @@ pub fn plan(
         }
     }
     if !unresolved.is_empty() {
-        return Err(crate::error::RegenFailure::Unresolved(unresolved).into());
+        return Err(RegenFailure::Unresolved(unresolved).into());
     }
 
     // Cargo.toml: the dependencies the regenerated files name.
@@ -539,21 +526,12 @@ fn decide(
 fn read_text(root: &Path, path: &Path) -> Result<Option<DiskText>> {
     match fs::read(root.join(path)) {
         Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| {
-                anyhow::anyhow!(
-                    "`{}` is not UTF-8 text; authgate cannot merge it (nothing was written)",
-                    path.display()
-                )
-            })?;
+            let text =
+                String::from_utf8(bytes).map_err(|_| RegenFailure::NotUtf8(path.to_owned()))?;
             Ok(Some(DiskText::new(text)))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| {
-            format!(
-                "cannot read `{}`; check its permissions (nothing was written)",
-                path.display()
-            )
-        }),
+        Err(e) => Err(e).with_context(|| IoFailure::ReadToMerge(path.to_owned())),
     }
 }
 
@@ -562,18 +540,18 @@ fn read_tree(dir: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let mut files = BTreeMap::new();
     let mut pending = vec![dir.to_owned()];
     while let Some(current) = pending.pop() {
-        let entries = fs::read_dir(&current)
-            .with_context(|| format!("cannot read the directory `{}`", current.display()))?;
+        let entries =
+            fs::read_dir(&current).with_context(|| IoFailure::ReadDir(current.clone()))?;
         for entry in entries {
             let path = entry
-                .with_context(|| format!("cannot read the directory `{}`", current.display()))?
+                .with_context(|| IoFailure::ReadDir(current.clone()))?
                 .path();
             if path.is_dir() {
                 pending.push(path);
             } else {
                 let relative = path.strip_prefix(dir).expect("under dir").to_owned();
-                let text = fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read `{}`", path.display()))?;
+                let text =
+                    fs::read_to_string(&path).with_context(|| IoFailure::Read(path.clone()))?;
                 files.insert(relative, text.replace("\r\n", "\n"));
             }
         }
@@ -582,7 +560,7 @@ fn read_tree(dir: &Path) -> Result<BTreeMap<PathBuf, String>> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Carrying it out, and describing it
+// Carrying it out (described by `crate::report`)
 
 /// Writes the plan: the project's files first, then authgate's copies, `authgate.toml` last, so
 /// that an interrupted run is completed by running again. Each file is replaced atomically.
@@ -611,69 +589,6 @@ fn prune_empty_dirs(dir: &Path) {
             let _ = fs::remove_dir(&path);
         }
     }
-}
-
-/// One line per changed, kept or left-alone file.
-pub fn summary(plan: &Plan) -> String {
-    let mut out = String::new();
-    for change in &plan.changes {
-        let label = format!("{:<9}", change.kind.label());
-        let label = match change.kind {
-            ChangeKind::Conflicted | ChangeKind::Restored => {
-                style(label).for_stdout().red().bold().to_string()
-            }
-            ChangeKind::Merged => style(label).for_stdout().yellow().to_string(),
-            _ => style(label).for_stdout().green().to_string(),
-        };
-        let detail = match (change.kind, &change.note) {
-            (_, Some(note)) if !note.is_empty() => format!(" ({note})"),
-            (ChangeKind::Merged, _) => " (with your edits)".to_owned(),
-            (ChangeKind::Conflicted, _) => " (your edits and authgate's overlap)".to_owned(),
-            (ChangeKind::Restored, _) => {
-                " (you had deleted it; authgate changed it since)".to_owned()
-            }
-            _ => String::new(),
-        };
-        let _ = writeln!(out, "  {label} {}{detail}", change.path.display());
-    }
-    for path in &plan.kept {
-        let _ = writeln!(
-            out,
-            "  {:<9} {} (authgate no longer generates it, and you edited it: remove it when you \
-             no longer need it)",
-            "kept",
-            path.display()
-        );
-    }
-    for entry in &plan.left_alone {
-        let _ = writeln!(out, "  {:<9} Cargo.toml: {entry}", "left");
-    }
-    out
-}
-
-/// A unified diff of every change to the user's files.
-pub fn diff(plan: &Plan) -> String {
-    let mut out = String::new();
-    for change in &plan.changes {
-        let before = change.before.as_deref().unwrap_or("");
-        let after = change.after.as_deref().unwrap_or("");
-        let path = change.path.display();
-        let old = match change.before {
-            Some(_) => format!("a/{path}"),
-            None => "/dev/null".to_owned(),
-        };
-        let new = match change.after {
-            Some(_) => format!("b/{path}"),
-            None => "/dev/null".to_owned(),
-        };
-        let text = similar::TextDiff::from_lines(before, after)
-            .unified_diff()
-            .context_radius(3)
-            .header(&old, &new)
-            .to_string();
-        out.push_str(&text);
-    }
-    out
 }
 
 #[cfg(test)]

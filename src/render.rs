@@ -203,6 +203,8 @@ struct ProviderContext {
 struct EnvContext {
     name: &'static str,
     meaning: &'static str,
+    /// The meaning as a sentence, wrapped for `# ` comment lines of a 100-column file.
+    comment: Vec<String>,
     required: bool,
     example: String,
 }
@@ -241,6 +243,7 @@ impl RenderContext {
                     .map(|var| EnvContext {
                         name: var.name,
                         meaning: var.meaning,
+                        comment: wrap(&sentence(var.meaning), COMMENT_WIDTH),
                         required: var.required,
                         example: var.example.replace("{resource}", &resource.plural_kebab),
                     })
@@ -273,6 +276,37 @@ impl RenderContext {
             },
         }
     }
+}
+
+/// The width of a comment's text in the generated files (100 columns, less `# `).
+const COMMENT_WIDTH: usize = 98;
+
+/// `the API identifier` → `The API identifier.`
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+    let mut out = first.unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces (a longer word stands on
+/// a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
 }
 
 fn normalize_newlines(text: String) -> String {
@@ -522,6 +556,15 @@ mod tests {
                 template.path().display()
             );
         }
+    }
+
+    #[test]
+    fn comments_are_sentences_wrapped_at_the_width() {
+        assert_eq!(sentence("the API identifier"), "The API identifier.");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(wrap("a bb ccc dd", 6), ["a bb", "ccc dd"]);
+        assert_eq!(wrap("toolongword x", 4), ["toolongword", "x"]);
+        assert!(wrap("", 10).is_empty());
     }
 
     #[test]

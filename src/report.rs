@@ -1,5 +1,6 @@
 //! Everything the commands print on success, in one place: the reports of `authgate new` and
-//! `authgate auth`, their `next:` hints, and the `authgate providers` listing.
+//! `authgate auth` (with the per-file summary and the diffs of a plan), their `next:` hints, and
+//! the `authgate providers` listing.
 //!
 //! The commands compute (what was written, the plan, the facts about each provider) and hand the
 //! result here; these functions only turn it into text. Nothing here touches the disk or prints:
@@ -13,7 +14,7 @@ use console::style;
 
 use crate::commands::providers::Listing;
 use crate::options::{Options, Scope};
-use crate::regen::{self, ChangeKind, Plan};
+use crate::regen::{ChangeKind, Plan};
 use crate::render::{self, RenderedFiles};
 use crate::write::PlannedFile;
 
@@ -115,8 +116,8 @@ pub(crate) fn would_change(root: &Path, plan: &Plan) -> String {
         style("would change").for_stdout().bold(),
         display_dir(root),
         describe(&plan.options),
-        regen::summary(plan),
-        regen::diff(plan)
+        summary(plan),
+        diff(plan)
     )
 }
 
@@ -128,7 +129,7 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
         return format!(
             "`{root}` is up to date ({}); nothing changed\n{}",
             describe(&plan.options),
-            regen::summary(plan)
+            summary(plan)
         );
     }
     let first = plan.changes.iter().any(|change| {
@@ -143,7 +144,7 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
         "{} `{root}` ({}):\n{}",
         style(done).for_stdout().green().bold(),
         describe(&plan.options),
-        regen::summary(plan)
+        summary(plan)
     );
     if plan.rendered_base {
         out.push_str(
@@ -198,6 +199,83 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
             "  check your environment    # {} reads {required}",
             plan.options.provider,
         );
+    }
+    out
+}
+
+/// One line per changed, kept or left-alone file of `plan`:
+/// `  updated   src/auth/settings.rs`, `  merged    src/routes.rs (with your edits)`.
+fn summary(plan: &Plan) -> String {
+    let mut out = String::new();
+    for change in &plan.changes {
+        let label = format!("{:<9}", label_of(change.kind));
+        let label = match change.kind {
+            ChangeKind::Conflicted | ChangeKind::Restored => {
+                style(label).for_stdout().red().bold().to_string()
+            }
+            ChangeKind::Merged => style(label).for_stdout().yellow().to_string(),
+            _ => style(label).for_stdout().green().to_string(),
+        };
+        let detail = match (change.kind, &change.note) {
+            (_, Some(note)) if !note.is_empty() => format!(" ({note})"),
+            (ChangeKind::Merged, _) => " (with your edits)".to_owned(),
+            (ChangeKind::Conflicted, _) => " (your edits and authgate's overlap)".to_owned(),
+            (ChangeKind::Restored, _) => {
+                " (you had deleted it; authgate changed it since)".to_owned()
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {label} {}{detail}", change.path.display());
+    }
+    for path in &plan.kept {
+        let _ = writeln!(
+            out,
+            "  {:<9} {} (authgate no longer generates it, and you edited it: remove it when you \
+             no longer need it)",
+            "kept",
+            path.display()
+        );
+    }
+    for entry in &plan.left_alone {
+        let _ = writeln!(out, "  {:<9} Cargo.toml: {entry}", "left");
+    }
+    out
+}
+
+/// The word that starts a file's line in the summary.
+fn label_of(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Created => "created",
+        ChangeKind::Updated => "updated",
+        ChangeKind::Merged => "merged",
+        ChangeKind::Conflicted => "conflict",
+        ChangeKind::Restored => "restored",
+        ChangeKind::Removed => "removed",
+    }
+}
+
+/// A unified diff of every change `plan` makes to the user's files (`a/path`, `b/path`, or
+/// `/dev/null` for a side that does not exist).
+fn diff(plan: &Plan) -> String {
+    let mut out = String::new();
+    for change in &plan.changes {
+        let before = change.before.as_deref().unwrap_or("");
+        let after = change.after.as_deref().unwrap_or("");
+        let path = change.path.display();
+        let old = match change.before {
+            Some(_) => format!("a/{path}"),
+            None => "/dev/null".to_owned(),
+        };
+        let new = match change.after {
+            Some(_) => format!("b/{path}"),
+            None => "/dev/null".to_owned(),
+        };
+        let text = similar::TextDiff::from_lines(before, after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&old, &new)
+            .to_string();
+        out.push_str(&text);
     }
     out
 }

@@ -16,10 +16,10 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use tempfile::TempDir;
 
-use crate::error::UsageError;
+use crate::error::{IoFailure, UsageError};
 use crate::render::RenderedFiles;
 
 /// Prefix of the staging directory; hidden, and recognisable if a crash ever leaves one behind.
@@ -48,24 +48,15 @@ pub fn check_target(target: &Path) -> Result<Target> {
             }
             Ok(Target::Missing { parent })
         }
-        Err(e) => Err(e).with_context(|| {
-            format!(
-                "cannot inspect `{}`; check its permissions",
-                target.display()
-            )
-        }),
+        Err(e) => Err(e).with_context(|| IoFailure::InspectTarget(target.to_owned())),
         Ok(_) => {
             // Follow a symbolic link: a link to an empty directory is an empty directory.
             let is_dir = fs::metadata(target).is_ok_and(|m| m.is_dir());
             if !is_dir {
                 return Err(UsageError::TargetNotADirectory(target.to_owned()).into());
             }
-            let mut entries = fs::read_dir(target).with_context(|| {
-                format!(
-                    "cannot read the directory `{}`; check its permissions",
-                    target.display()
-                )
-            })?;
+            let mut entries =
+                fs::read_dir(target).with_context(|| IoFailure::ReadTarget(target.to_owned()))?;
             if entries.next().is_some() {
                 return Err(UsageError::TargetNotEmpty(target.to_owned()).into());
             }
@@ -79,10 +70,7 @@ pub fn check_target(target: &Path) -> Result<Target> {
 pub fn write_project(target: &Path, files: &RenderedFiles) -> Result<()> {
     for path in files.keys() {
         if !is_plain_relative(path) {
-            bail!(
-                "refusing to write `{}`: not a plain relative path",
-                path.display()
-            );
+            return Err(IoFailure::UnsafePath(path.clone()).into());
         }
     }
     match check_target(target)? {
@@ -121,8 +109,7 @@ pub fn write_file_atomic(path: &Path, text: &str) -> Result<()> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the directory `{}`", dir.display()))?;
+    fs::create_dir_all(dir).with_context(|| IoFailure::CreateDir(dir.to_owned()))?;
     let permissions = fs::metadata(path).ok().map(|m| m.permissions());
     let mut builder = tempfile::Builder::new();
     builder.prefix(".authgate-").suffix(".tmp");
@@ -133,18 +120,18 @@ pub fn write_file_atomic(path: &Path, text: &str) -> Result<()> {
     }
     let mut file = builder
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+        .with_context(|| IoFailure::CreateTempFile(dir.to_owned()))?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.as_file().sync_all())
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
+        .with_context(|| IoFailure::Write(path.to_owned()))?;
     if let Some(permissions) = permissions {
         file.as_file()
             .set_permissions(permissions)
-            .with_context(|| format!("cannot keep the permissions of `{}`", path.display()))?;
+            .with_context(|| IoFailure::KeepPermissions(path.to_owned()))?;
     }
     file.persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace `{}`", path.display()))?;
+        .with_context(|| IoFailure::Replace(path.to_owned()))?;
     Ok(())
 }
 
@@ -152,7 +139,7 @@ pub fn write_file_atomic(path: &Path, text: &str) -> Result<()> {
 pub fn remove_file(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove `{}`", path.display()))
+            Err(e).with_context(|| IoFailure::Remove(path.to_owned()))
         }
         _ => Ok(()),
     }
@@ -162,7 +149,7 @@ fn write_beside_then_rename(target: &Path, parent: &Path, files: &RenderedFiles)
     let staging = staging_dir_in(parent)?;
     write_all(staging.path(), files)?;
     fs::rename(staging.path(), target)
-        .with_context(|| format!("cannot move the new project into `{}`", target.display()))?;
+        .with_context(|| IoFailure::MoveProject(target.to_owned()))?;
     // The staging directory is now the project: it must not be cleaned up.
     let _project = staging.keep();
     Ok(())
@@ -180,14 +167,10 @@ fn write_inside_then_move_up(target: &Path, files: &RenderedFiles) -> Result<()>
     for name in &top_level {
         let destination = target.join(name);
         let result = if fs::symlink_metadata(&destination).is_ok() {
-            Err(anyhow::anyhow!(
-                "`{}` appeared while the project was being written; \
-                 remove it or choose a new directory",
-                destination.display()
-            ))
+            Err(IoFailure::Appeared(destination.clone()).into())
         } else {
             fs::rename(staging.path().join(name), &destination)
-                .with_context(|| format!("cannot move `{}` into place", destination.display()))
+                .with_context(|| IoFailure::MoveIntoPlace(destination.clone()))
         };
         if let Err(error) = result {
             for path in moved.iter().rev() {
@@ -213,12 +196,9 @@ fn staging_dir_in(dir: &Path) -> Result<TempDir> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o777));
     }
-    builder.tempdir_in(dir).with_context(|| {
-        format!(
-            "cannot create a temporary directory in `{}`; check its permissions",
-            dir.display()
-        )
-    })
+    builder
+        .tempdir_in(dir)
+        .with_context(|| IoFailure::CreateStagingDir(dir.to_owned()))
 }
 
 fn write_all(root: &Path, files: &RenderedFiles) -> Result<()> {
@@ -227,10 +207,10 @@ fn write_all(root: &Path, files: &RenderedFiles) -> Result<()> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).with_context(|| {
                 let relative_dir = relative.parent().unwrap_or(Path::new(""));
-                format!("cannot create the directory `{}`", relative_dir.display())
+                IoFailure::CreateDir(relative_dir.to_owned())
             })?;
         }
-        fs::write(&path, text).with_context(|| format!("cannot write `{}`", relative.display()))?;
+        fs::write(&path, text).with_context(|| IoFailure::Write(relative.clone()))?;
     }
     Ok(())
 }
