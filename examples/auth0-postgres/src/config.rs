@@ -7,9 +7,9 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
-use secrecy::SecretString;
 
 use crate::auth::{AuthSettings, SettingError};
+use crate::store::DatabaseSettings;
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -32,23 +32,6 @@ pub struct Config {
     /// `None` turns rate limiting off (`RATE_LIMIT_PER_SECOND=0`).
     pub rate_limit: Option<RateLimit>,
     pub auth: AuthSettings,
-}
-
-/// Where the data lives, and how the connection pool behaves.
-#[derive(Debug, Clone)]
-pub struct DatabaseSettings {
-    /// May hold credentials, so it is never logged.
-    pub url: SecretString,
-    /// The most connections the pool opens (`DATABASE_MAX_CONNECTIONS`).
-    /// Every replica opens up to this many: keep replicas × this below the server's
-    /// `max_connections`.
-    pub max_connections: u32,
-    /// How long a request waits for a free connection before it is answered with 503
-    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
-    pub acquire_timeout: Duration,
-    /// The longest a statement may run on the server; `None` leaves the server's setting
-    /// (`DATABASE_STATEMENT_TIMEOUT_SECS`, `0` for none).
-    pub statement_timeout: Option<Duration>,
 }
 
 /// Per-client request rate: `per_second` sustained, `burst` at once.
@@ -145,7 +128,7 @@ impl Config {
             }
         };
 
-        let database = database_settings(&mut errors, &var);
+        let database = DatabaseSettings::from_lookup(var, &mut errors);
 
         let mut cors_allowed_origins = Vec::new();
         for origin in var("CORS_ALLOWED_ORIGINS")
@@ -203,69 +186,9 @@ impl Config {
     }
 }
 
-fn database_settings(
-    errors: &mut Vec<SettingError>,
-    var: &impl Fn(&str) -> Option<String>,
-) -> DatabaseSettings {
-    let url = var("DATABASE_URL").unwrap_or_default();
-    if url.is_empty() {
-        errors.push(SettingError::new(
-            "DATABASE_URL",
-            "is required: the postgres server, e.g. postgres://app:secret@localhost:5432/orders_api",
-        ));
-    } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
-        || url.parse::<sqlx::postgres::PgConnectOptions>().is_err()
-    {
-        // The URL may hold a password: it is not repeated here.
-        errors.push(SettingError::new(
-            "DATABASE_URL",
-            "is not a postgres URL like postgres://user:password@host:5432/database",
-        ));
-    }
-    let default_max_connections = 10;
-    let max_connections = parse_or(
-        errors,
-        "DATABASE_MAX_CONNECTIONS",
-        var("DATABASE_MAX_CONNECTIONS"),
-        default_max_connections,
-        "a whole number of connections, at least 1",
-    );
-    if max_connections == 0 {
-        errors.push(SettingError::new(
-            "DATABASE_MAX_CONNECTIONS",
-            "must be at least 1",
-        ));
-    }
-    let acquire_timeout_secs: u64 = parse_or(
-        errors,
-        "DATABASE_ACQUIRE_TIMEOUT_SECS",
-        var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
-        5,
-        "a whole number of seconds, at least 1",
-    );
-    if acquire_timeout_secs == 0 {
-        errors.push(SettingError::new(
-            "DATABASE_ACQUIRE_TIMEOUT_SECS",
-            "must be at least 1",
-        ));
-    }
-    let statement_timeout_secs: u64 = parse_or(
-        errors,
-        "DATABASE_STATEMENT_TIMEOUT_SECS",
-        var("DATABASE_STATEMENT_TIMEOUT_SECS"),
-        10,
-        "a whole number of seconds (0 for no limit)",
-    );
-    DatabaseSettings {
-        url: SecretString::from(url),
-        max_connections: max_connections.max(1),
-        acquire_timeout: Duration::from_secs(acquire_timeout_secs.max(1)),
-        statement_timeout: (statement_timeout_secs > 0)
-            .then(|| Duration::from_secs(statement_timeout_secs)),
-    }
-}
-
-fn parse_or<T: std::str::FromStr>(
+/// `raw` parsed as a `T`, or `default` when it is unset or does not parse (then the problem,
+/// that `variable` is not `expected`, is pushed onto `errors`).
+pub(crate) fn parse_or<T: std::str::FromStr>(
     errors: &mut Vec<SettingError>,
     variable: &'static str,
     raw: Option<String>,
@@ -290,15 +213,12 @@ mod tests {
 
     use super::*;
 
-    /// The database settings that have no default.
-    const DATABASE: &[(&str, &str)] = &[("DATABASE_URL", "postgres://app@localhost/app")];
-
-    /// The configuration from the auth module's example settings, the database's settings and
-    /// `vars` (which win).
+    /// The configuration from the example environments of the parts that read their own
+    /// settings, and `vars` (which win).
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<_, _> = AuthSettings::EXAMPLE_ENV
             .iter()
-            .chain(DATABASE)
+            .chain(DatabaseSettings::EXAMPLE_ENV)
             .chain(vars)
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
@@ -314,56 +234,6 @@ mod tests {
             ("127.0.0.1".to_owned(), 8080)
         );
         assert!(config.rate_limit.is_some());
-    }
-
-    #[test]
-    fn database_pool_settings() {
-        let defaults = config(&[]).unwrap().database;
-        assert_eq!(defaults.max_connections, 10);
-        assert_eq!(defaults.statement_timeout, Some(Duration::from_secs(10)));
-        assert_eq!(defaults.acquire_timeout, Duration::from_secs(5));
-        let set = config(&[
-            ("DATABASE_MAX_CONNECTIONS", "3"),
-            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
-            ("DATABASE_STATEMENT_TIMEOUT_SECS", "0"),
-        ])
-        .unwrap()
-        .database;
-        assert_eq!(
-            (set.max_connections, set.acquire_timeout),
-            (3, Duration::from_secs(2))
-        );
-        assert_eq!(set.statement_timeout, None);
-        let error = config(&[
-            ("DATABASE_URL", "sqlite://data/app.db"),
-            ("DATABASE_MAX_CONNECTIONS", "0"),
-            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
-        ])
-        .unwrap_err();
-        let variables: Vec<_> = error.0.iter().map(|e| e.variable).collect();
-        assert_eq!(
-            variables,
-            [
-                "DATABASE_URL",
-                "DATABASE_MAX_CONNECTIONS",
-                "DATABASE_ACQUIRE_TIMEOUT_SECS"
-            ]
-        );
-    }
-
-    #[test]
-    fn the_database_url_is_required_and_never_repeated() {
-        let vars: HashMap<_, _> = AuthSettings::EXAMPLE_ENV
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let error = Config::from_lookup(|name| vars.get(name).cloned()).unwrap_err();
-        assert_eq!(error.0[0].variable, "DATABASE_URL");
-        let error = config(&[("DATABASE_URL", "postgres://app:hunter2@db:notaport/app")])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("DATABASE_URL"), "{error}");
-        assert!(!error.contains("hunter2"), "the password leaks: {error}");
     }
 
     #[test]

@@ -181,7 +181,9 @@ impl Config {
     }
 }
 
-fn parse_or<T: std::str::FromStr>(
+/// `raw` parsed as a `T`, or `default` when it is unset or does not parse (then the problem,
+/// that `variable` is not `expected`, is pushed onto `errors`).
+pub(crate) fn parse_or<T: std::str::FromStr>(
     errors: &mut Vec<SettingError>,
     variable: &'static str,
     raw: Option<String>,
@@ -206,15 +208,11 @@ mod tests {
 
     use super::*;
 
-    /// The database settings that have no default: none.
-    const DATABASE: &[(&str, &str)] = &[];
-
-    /// The configuration from the auth module's example settings, the database's settings and
-    /// `vars` (which win).
+    /// The configuration from the example environments of the parts that read their own
+    /// settings, and `vars` (which win).
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<_, _> = AuthSettings::EXAMPLE_ENV
             .iter()
-            .chain(DATABASE)
             .chain(vars)
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();

@@ -7,9 +7,9 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
-use secrecy::SecretString;
 
 use crate::auth::{AuthSettings, SettingError};
+use crate::store::DatabaseSettings;
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -32,18 +32,6 @@ pub struct Config {
     /// `None` turns rate limiting off (`RATE_LIMIT_PER_SECOND=0`).
     pub rate_limit: Option<RateLimit>,
     pub auth: AuthSettings,
-}
-
-/// Where the data lives, and how the connection pool behaves.
-#[derive(Debug, Clone)]
-pub struct DatabaseSettings {
-    /// May hold credentials, so it is never logged.
-    pub url: SecretString,
-    /// The most connections the pool opens (`DATABASE_MAX_CONNECTIONS`).
-    pub max_connections: u32,
-    /// How long a request waits for a free connection before it is answered with 503
-    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
-    pub acquire_timeout: Duration,
 }
 
 /// Per-client request rate: `per_second` sustained, `burst` at once.
@@ -140,7 +128,7 @@ impl Config {
             }
         };
 
-        let database = database_settings(&mut errors, &var);
+        let database = DatabaseSettings::from_lookup(var, &mut errors);
 
         let mut cors_allowed_origins = Vec::new();
         for origin in var("CORS_ALLOWED_ORIGINS")
@@ -198,52 +186,9 @@ impl Config {
     }
 }
 
-fn database_settings(
-    errors: &mut Vec<SettingError>,
-    var: &impl Fn(&str) -> Option<String>,
-) -> DatabaseSettings {
-    let url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned());
-    if !url.starts_with("sqlite:") {
-        errors.push(SettingError::new(
-            "DATABASE_URL",
-            "must be a sqlite URL, e.g. sqlite://data/app.db",
-        ));
-    }
-    let default_max_connections = 8;
-    let max_connections = parse_or(
-        errors,
-        "DATABASE_MAX_CONNECTIONS",
-        var("DATABASE_MAX_CONNECTIONS"),
-        default_max_connections,
-        "a whole number of connections, at least 1",
-    );
-    if max_connections == 0 {
-        errors.push(SettingError::new(
-            "DATABASE_MAX_CONNECTIONS",
-            "must be at least 1",
-        ));
-    }
-    let acquire_timeout_secs: u64 = parse_or(
-        errors,
-        "DATABASE_ACQUIRE_TIMEOUT_SECS",
-        var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
-        5,
-        "a whole number of seconds, at least 1",
-    );
-    if acquire_timeout_secs == 0 {
-        errors.push(SettingError::new(
-            "DATABASE_ACQUIRE_TIMEOUT_SECS",
-            "must be at least 1",
-        ));
-    }
-    DatabaseSettings {
-        url: SecretString::from(url),
-        max_connections: max_connections.max(1),
-        acquire_timeout: Duration::from_secs(acquire_timeout_secs.max(1)),
-    }
-}
-
-fn parse_or<T: std::str::FromStr>(
+/// `raw` parsed as a `T`, or `default` when it is unset or does not parse (then the problem,
+/// that `variable` is not `expected`, is pushed onto `errors`).
+pub(crate) fn parse_or<T: std::str::FromStr>(
     errors: &mut Vec<SettingError>,
     variable: &'static str,
     raw: Option<String>,
@@ -268,15 +213,12 @@ mod tests {
 
     use super::*;
 
-    /// The database settings that have no default: none.
-    const DATABASE: &[(&str, &str)] = &[];
-
-    /// The configuration from the auth module's example settings, the database's settings and
-    /// `vars` (which win).
+    /// The configuration from the example environments of the parts that read their own
+    /// settings, and `vars` (which win).
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<_, _> = AuthSettings::EXAMPLE_ENV
             .iter()
-            .chain(DATABASE)
+            .chain(DatabaseSettings::EXAMPLE_ENV)
             .chain(vars)
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
@@ -292,38 +234,6 @@ mod tests {
             ("127.0.0.1".to_owned(), 8080)
         );
         assert!(config.rate_limit.is_some());
-    }
-
-    #[test]
-    fn database_pool_settings() {
-        let defaults = config(&[]).unwrap().database;
-        assert_eq!(defaults.max_connections, 8);
-        assert_eq!(defaults.acquire_timeout, Duration::from_secs(5));
-        let set = config(&[
-            ("DATABASE_MAX_CONNECTIONS", "3"),
-            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
-        ])
-        .unwrap()
-        .database;
-        assert_eq!(
-            (set.max_connections, set.acquire_timeout),
-            (3, Duration::from_secs(2))
-        );
-        let error = config(&[
-            ("DATABASE_URL", "postgres://localhost/app"),
-            ("DATABASE_MAX_CONNECTIONS", "0"),
-            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
-        ])
-        .unwrap_err();
-        let variables: Vec<_> = error.0.iter().map(|e| e.variable).collect();
-        assert_eq!(
-            variables,
-            [
-                "DATABASE_URL",
-                "DATABASE_MAX_CONNECTIONS",
-                "DATABASE_ACQUIRE_TIMEOUT_SECS"
-            ]
-        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use postgres::Store;
+pub use postgres::{DatabaseSettings, Store};
 
 /// A order, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]

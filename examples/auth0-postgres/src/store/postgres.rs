@@ -3,19 +3,112 @@
 //! apply them once). Every query names its owner in the `WHERE` clause.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::error::ErrorKind;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use uuid::Uuid;
 
 use super::{Page, StoreError};
-use crate::config::DatabaseSettings;
+use crate::auth::SettingError;
+use crate::config::parse_or;
 
 use super::{Order, OrderChanges};
+
+/// Where the data lives, and how the connection pool behaves.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// May hold credentials, so it is never logged.
+    pub url: SecretString,
+    /// The most connections the pool opens (`DATABASE_MAX_CONNECTIONS`).
+    /// Every replica opens up to this many: keep replicas × this below the server's
+    /// `max_connections`.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it is answered with 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
+    pub acquire_timeout: Duration,
+    /// The longest a statement may run on the server; `None` leaves the server's setting
+    /// (`DATABASE_STATEMENT_TIMEOUT_SECS`, `0` for none).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl DatabaseSettings {
+    /// Reads the `DATABASE_*` variables through `var` (a variable's trimmed value, `None` when
+    /// it is unset or blank), pushing every problem onto `errors`: the settings returned are
+    /// only meant to be used when there is none.
+    pub fn from_lookup(
+        var: impl Fn(&str) -> Option<String>,
+        errors: &mut Vec<SettingError>,
+    ) -> Self {
+        let url = var("DATABASE_URL").unwrap_or_default();
+        if url.is_empty() {
+            errors.push(SettingError::new(
+                "DATABASE_URL",
+                "is required: the postgres server, e.g. postgres://app:secret@localhost:5432/orders_api",
+            ));
+        } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            || url.parse::<PgConnectOptions>().is_err()
+        {
+            // The URL may hold a password: it is not repeated here.
+            errors.push(SettingError::new(
+                "DATABASE_URL",
+                "is not a postgres URL like postgres://user:password@host:5432/database",
+            ));
+        }
+        let max_connections = parse_or(
+            errors,
+            "DATABASE_MAX_CONNECTIONS",
+            var("DATABASE_MAX_CONNECTIONS"),
+            10,
+            "a whole number of connections, at least 1",
+        );
+        if max_connections == 0 {
+            errors.push(SettingError::new(
+                "DATABASE_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        let acquire_timeout_secs: u64 = parse_or(
+            errors,
+            "DATABASE_ACQUIRE_TIMEOUT_SECS",
+            var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
+            5,
+            "a whole number of seconds, at least 1",
+        );
+        if acquire_timeout_secs == 0 {
+            errors.push(SettingError::new(
+                "DATABASE_ACQUIRE_TIMEOUT_SECS",
+                "must be at least 1",
+            ));
+        }
+        let statement_timeout_secs: u64 = parse_or(
+            errors,
+            "DATABASE_STATEMENT_TIMEOUT_SECS",
+            var("DATABASE_STATEMENT_TIMEOUT_SECS"),
+            10,
+            "a whole number of seconds (0 for no limit)",
+        );
+        Self {
+            url: SecretString::from(url),
+            max_connections: max_connections.max(1),
+            acquire_timeout: Duration::from_secs(acquire_timeout_secs.max(1)),
+            statement_timeout: (statement_timeout_secs > 0)
+                .then(|| Duration::from_secs(statement_timeout_secs)),
+        }
+    }
+}
+
+#[cfg(test)]
+impl DatabaseSettings {
+    /// A valid environment for these settings, for tests here and in the rest of the crate:
+    /// the server, the one setting without a default.
+    pub(crate) const EXAMPLE_ENV: &[(&str, &str)] =
+        &[("DATABASE_URL", "postgres://app@localhost/app")];
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -250,5 +343,82 @@ impl From<sqlx::Error> for StoreError {
         } else {
             Self::Other(error.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// The settings read from `vars`, and the problems found.
+    fn settings(vars: &[(&str, &str)]) -> (DatabaseSettings, Vec<SettingError>) {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut errors = Vec::new();
+        let settings = DatabaseSettings::from_lookup(|name| vars.get(name).cloned(), &mut errors);
+        (settings, errors)
+    }
+
+    fn variables(errors: &[SettingError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn pool_settings_have_defaults_and_can_be_set() {
+        let (defaults, errors) = settings(DatabaseSettings::EXAMPLE_ENV);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            (defaults.max_connections, defaults.acquire_timeout),
+            (10, Duration::from_secs(5))
+        );
+        assert_eq!(defaults.statement_timeout, Some(Duration::from_secs(10)));
+        let (set, errors) = settings(
+            &[
+                DatabaseSettings::EXAMPLE_ENV,
+                &[
+                    ("DATABASE_MAX_CONNECTIONS", "3"),
+                    ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+                    ("DATABASE_STATEMENT_TIMEOUT_SECS", "0"),
+                ],
+            ]
+            .concat(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            (set.max_connections, set.acquire_timeout),
+            (3, Duration::from_secs(2))
+        );
+        assert_eq!(set.statement_timeout, None);
+    }
+
+    #[test]
+    fn every_bad_variable_is_reported_at_once() {
+        let (_, errors) = settings(&[
+            ("DATABASE_URL", "sqlite://data/app.db"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
+        ]);
+        assert_eq!(
+            variables(&errors),
+            [
+                "DATABASE_URL",
+                "DATABASE_MAX_CONNECTIONS",
+                "DATABASE_ACQUIRE_TIMEOUT_SECS"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_url_is_required_and_never_repeated() {
+        let (_, errors) = settings(&[]);
+        assert_eq!(variables(&errors), ["DATABASE_URL"]);
+        let (_, errors) = settings(&[("DATABASE_URL", "postgres://app:hunter2@db:notaport/app")]);
+        assert_eq!(variables(&errors), ["DATABASE_URL"]);
+        let error = errors[0].to_string();
+        assert!(!error.contains("hunter2"), "the password leaks: {error}");
     }
 }

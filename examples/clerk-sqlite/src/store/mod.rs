@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use sqlite::Store;
+pub use sqlite::{DatabaseSettings, Store};
 
 /// A note, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]

@@ -2,10 +2,11 @@
 //! query names its owner in the `WHERE` clause.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::error::ErrorKind;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
@@ -14,12 +15,81 @@ use sqlx::sqlite::{
 use uuid::Uuid;
 
 use super::{Page, StoreError};
-use crate::config::DatabaseSettings;
+use crate::auth::SettingError;
+use crate::config::parse_or;
 
 use super::{Note, NoteChanges};
 
 /// How long a write waits for another connection's write to finish before it gives up (503).
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the data lives, and how the connection pool behaves.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// May hold credentials, so it is never logged.
+    pub url: SecretString,
+    /// The most connections the pool opens (`DATABASE_MAX_CONNECTIONS`).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it is answered with 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
+    pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// Reads the `DATABASE_*` variables through `var` (a variable's trimmed value, `None` when
+    /// it is unset or blank), pushing every problem onto `errors`: the settings returned are
+    /// only meant to be used when there is none.
+    pub fn from_lookup(
+        var: impl Fn(&str) -> Option<String>,
+        errors: &mut Vec<SettingError>,
+    ) -> Self {
+        let url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned());
+        if !url.starts_with("sqlite:") {
+            errors.push(SettingError::new(
+                "DATABASE_URL",
+                "must be a sqlite URL, e.g. sqlite://data/app.db",
+            ));
+        }
+        let max_connections = parse_or(
+            errors,
+            "DATABASE_MAX_CONNECTIONS",
+            var("DATABASE_MAX_CONNECTIONS"),
+            8,
+            "a whole number of connections, at least 1",
+        );
+        if max_connections == 0 {
+            errors.push(SettingError::new(
+                "DATABASE_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        let acquire_timeout_secs: u64 = parse_or(
+            errors,
+            "DATABASE_ACQUIRE_TIMEOUT_SECS",
+            var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
+            5,
+            "a whole number of seconds, at least 1",
+        );
+        if acquire_timeout_secs == 0 {
+            errors.push(SettingError::new(
+                "DATABASE_ACQUIRE_TIMEOUT_SECS",
+                "must be at least 1",
+            ));
+        }
+        Self {
+            url: SecretString::from(url),
+            max_connections: max_connections.max(1),
+            acquire_timeout: Duration::from_secs(acquire_timeout_secs.max(1)),
+        }
+    }
+}
+
+#[cfg(test)]
+impl DatabaseSettings {
+    /// A valid environment for these settings, for tests here and in the rest of the crate:
+    /// empty, every one has a default.
+    pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[];
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -267,5 +337,64 @@ impl From<sqlx::Error> for StoreError {
         } else {
             Self::Other(error.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// The settings read from `vars`, and the problems found.
+    fn settings(vars: &[(&str, &str)]) -> (DatabaseSettings, Vec<SettingError>) {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut errors = Vec::new();
+        let settings = DatabaseSettings::from_lookup(|name| vars.get(name).cloned(), &mut errors);
+        (settings, errors)
+    }
+
+    fn variables(errors: &[SettingError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn pool_settings_have_defaults_and_can_be_set() {
+        let (defaults, errors) = settings(DatabaseSettings::EXAMPLE_ENV);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(defaults.url.expose_secret(), "sqlite://data/app.db");
+        assert_eq!(
+            (defaults.max_connections, defaults.acquire_timeout),
+            (8, Duration::from_secs(5))
+        );
+        let (set, errors) = settings(&[
+            ("DATABASE_MAX_CONNECTIONS", "3"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            (set.max_connections, set.acquire_timeout),
+            (3, Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn every_bad_variable_is_reported_at_once() {
+        let (_, errors) = settings(&[
+            ("DATABASE_URL", "postgres://localhost/app"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
+        ]);
+        assert_eq!(
+            variables(&errors),
+            [
+                "DATABASE_URL",
+                "DATABASE_MAX_CONNECTIONS",
+                "DATABASE_ACQUIRE_TIMEOUT_SECS"
+            ]
+        );
     }
 }
