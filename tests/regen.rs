@@ -169,12 +169,13 @@ fn an_overlapping_edit_gives_conflict_markers_exit_1_and_keeps_the_users_text() 
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("my-api");
     generate(&dir, &[]);
-    // The first line of the module's documentation names the provider: a switch rewrites it.
+    // The first paragraph of the module's documentation names the provider: a switch rewrites
+    // it.
     let module = read(&dir, "src/auth/mod.rs");
-    let (first, rest) = module.split_once('\n').unwrap();
+    let (first, rest) = module.split_once("\n//!\n").unwrap();
     assert!(first.contains("Better Auth"), "{first}");
     let ours = "//! Authentication for the Acme API: Better Auth tokens only.";
-    write(&dir, "src/auth/mod.rs", &format!("{ours}\n{rest}"));
+    write(&dir, "src/auth/mod.rs", &format!("{ours}\n//!\n{rest}"));
 
     let assert = auth(&dir, &["--provider", "auth0"]).code(1);
     let stdout = stdout_of(&assert);
@@ -215,8 +216,8 @@ fn an_overlapping_edit_gives_conflict_markers_exit_1_and_keeps_the_users_text() 
 
     // Resolved by keeping authgate's lines with the user's first line.
     let resolved = read(&dir, ".authgate/pristine/src/auth/mod.rs");
-    let (_, rest) = resolved.split_once('\n').unwrap();
-    write(&dir, "src/auth/mod.rs", &format!("{ours}\n{rest}"));
+    let (_, rest) = resolved.split_once("\n//!\n").unwrap();
+    write(&dir, "src/auth/mod.rs", &format!("{ours}\n//!\n{rest}"));
     auth(&dir, &["--check"]).success();
     let before = contents(&dir);
     auth(&dir, &[]).success();
