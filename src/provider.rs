@@ -134,6 +134,12 @@ pub struct ProviderSpec {
     pub leeway_secs: u64,
     /// The `typ` header of its tokens (`None`: it sends none).
     pub token_typ: Option<&'static str>,
+    /// The `typ` headers a token may carry (absent is accepted too). Empty: `typ` is not
+    /// checked.
+    pub accepted_typ: &'static [&'static str],
+    /// Whether `accepted_typ` is compared as media types are, case-insensitively (RFC 7515
+    /// §4.1.9), or exactly, as the provider's own library does.
+    pub typ_ignores_case: bool,
     /// How `iss` is checked.
     pub issuer: ClaimRule,
     /// How `aud` is checked.
@@ -167,6 +173,14 @@ macro_rules! var {
     };
 }
 
+/// The variables every provider's auth module reads.
+static COMMON_ENV: &[EnvVar] = &[var!(
+    "JWT_LEEWAY_SECS",
+    false,
+    "",
+    "the clock leeway on exp, nbf and iat, in seconds (0 to 300; default: the provider's)"
+)];
+
 /// The provider table. Adding a provider is a row here, a variant of [`Provider`] and a folder
 /// `templates/providers/<name>/`.
 static PROVIDERS: [ProviderSpec; 5] = {
@@ -182,6 +196,8 @@ static PROVIDERS: [ProviderSpec; 5] = {
             user_claim_note: "the Better Auth user id",
             leeway_secs: 30,
             token_typ: None,
+            accepted_typ: &[],
+            typ_ignores_case: false,
             issuer: ClaimRule::Required,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Jwks),
@@ -221,8 +237,10 @@ static PROVIDERS: [ProviderSpec; 5] = {
             algorithms: &[RS256, PS256, HS256],
             user_claim: "sub",
             user_claim_note: "`auth0|...`; machine tokens `{client}@clients`",
-            leeway_secs: 30,
+            leeway_secs: 5,
             token_typ: Some("JWT"),
+            accepted_typ: &[],
+            typ_ignores_case: false,
             issuer: ClaimRule::Required,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Jwks),
@@ -272,6 +290,8 @@ static PROVIDERS: [ProviderSpec; 5] = {
             user_claim_note: "`user_...`; `sid` is required too",
             leeway_secs: 5,
             token_typ: Some("JWT"),
+            accepted_typ: &["JWT"],
+            typ_ignores_case: false,
             issuer: ClaimRule::Required,
             audience: ClaimRule::Absent,
             public_keys: Some(KeySource::Jwks),
@@ -316,6 +336,8 @@ static PROVIDERS: [ProviderSpec; 5] = {
             user_claim_note: "the subject the issuer assigns",
             leeway_secs: 30,
             token_typ: Some("at+jwt"),
+            accepted_typ: &["JWT", "at+jwt", "application/at+jwt"],
+            typ_ignores_case: true,
             issuer: ClaimRule::Required,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Discovery),
@@ -330,7 +352,7 @@ static PROVIDERS: [ProviderSpec; 5] = {
                     "OIDC_AUDIENCE",
                     true,
                     "https://api.example.com",
-                    "the audience your provider puts in this API's access tokens"
+                    "the audience your provider puts in this API's access tokens: its identifier, never a client id"
                 ),
             ],
             jsonwebtoken_features: &[],
@@ -345,6 +367,8 @@ static PROVIDERS: [ProviderSpec; 5] = {
             user_claim_note: "or whatever your issuer puts the user id in",
             leeway_secs: 30,
             token_typ: Some("JWT"),
+            accepted_typ: &[],
+            typ_ignores_case: false,
             issuer: ClaimRule::WhenConfigured,
             audience: ClaimRule::WhenConfigured,
             public_keys: None,
@@ -383,11 +407,16 @@ impl ProviderSpec {
         }
     }
 
-    /// The variables a project with this key source reads.
+    /// The variables a project with this key source reads: the provider's, then those of
+    /// every provider.
     pub fn env_for(&self, keys: KeySource) -> impl Iterator<Item = &'static EnvVar> {
-        self.env
-            .iter()
+        self.all_env()
             .filter(move |var| var.only_with.is_none_or(|only| only == keys))
+    }
+
+    /// Every variable its project can read, whatever the key source.
+    pub fn all_env(&self) -> impl Iterator<Item = &'static EnvVar> {
+        self.env.iter().chain(COMMON_ENV)
     }
 }
 

@@ -298,6 +298,9 @@ pub struct Plan {
     pub kept: Vec<PathBuf>,
     /// Cargo.toml entries left as the user set them although authgate's differ.
     pub left_alone: Vec<String>,
+    /// Files an earlier authgate regenerated and this one no longer does: left as they are,
+    /// the user's from now on.
+    pub handed_over: Vec<PathBuf>,
     /// True when `.authgate/pristine/` was missing and the base was rendered from the answers.
     pub rendered_base: bool,
 }
@@ -332,19 +335,20 @@ pub fn plan(
 
     let pristine_root = root.join(PRISTINE_DIR);
     let mut stale = Vec::new();
-    // Files an earlier authgate regenerated and this one only writes at `new` (`src/config.rs`
-    // once the provider's fixtures left it): updated like any regenerable file one last time,
-    // so that they match the module, and then left to the user (their copy is dropped).
-    let mut retiring = RenderedFiles::new();
+    // Files an earlier authgate regenerated and this one only writes at `new` (`src/config.rs`,
+    // since the provider's fixtures left it): left exactly as they are, and the user's from now
+    // on. Rewriting them would need the files around them (the store, for `src/config.rs`) at
+    // the same version, and those are the user's already.
+    let mut handed_over = Vec::new();
     let (bases, rendered_base) = if pristine_root.is_dir() {
         let mut bases = RenderedFiles::new();
         for (path, text) in read_tree(&pristine_root)? {
             if is_regenerable(&path, scope) {
                 bases.insert(path, text);
-            } else if let (Scope::Project, Some(now)) = (scope, rendered.get(&path)) {
-                retiring.insert(path.clone(), now.clone());
-                bases.insert(path, text);
             } else {
+                if rendered.contains_key(&path) && root.join(&path).is_file() {
+                    handed_over.push(path.clone());
+                }
                 stale.push(path);
             }
         }
@@ -363,6 +367,7 @@ pub fn plan(
         bookkeeping: Vec::new(),
         kept: Vec::new(),
         left_alone: Vec::new(),
+        handed_over,
         rendered_base,
     };
 
@@ -370,8 +375,7 @@ pub fn plan(
     let paths: BTreeSet<&PathBuf> = wanted.keys().chain(bases.keys()).collect();
     for path in paths {
         let base = bases.get(path).map(String::as_str);
-        let now = wanted.get(path).or_else(|| retiring.get(path));
-        let now = now.map(String::as_str);
+        let now = wanted.get(path).map(String::as_str);
         let yours = read_text(root, path)?;
         if let Some(yours) = &yours
             && Some(yours.text.as_str()) != base

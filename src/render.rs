@@ -189,6 +189,9 @@ struct ProviderContext {
     leeway_secs: u64,
     /// The `typ` header of its tokens, if it sends one.
     token_typ: Option<&'static str>,
+    /// The `typ` headers a token may carry (empty: not checked), and whether their case counts.
+    accepted_typ: &'static [&'static str],
+    typ_ignores_case: bool,
     /// How `iss` and `aud` are checked: `required`, `when-configured` or `absent`.
     issuer: ClaimRule,
     audience: ClaimRule,
@@ -236,6 +239,8 @@ impl RenderContext {
                 dir: format!("providers/{}", options.provider.as_str()),
                 leeway_secs: spec.leeway_secs,
                 token_typ: spec.token_typ,
+                accepted_typ: spec.accepted_typ,
+                typ_ignores_case: spec.typ_ignores_case,
                 issuer: spec.issuer,
                 audience: spec.audience,
                 env: spec

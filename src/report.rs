@@ -236,6 +236,14 @@ fn summary(plan: &Plan) -> String {
             path.display()
         );
     }
+    for path in &plan.handed_over {
+        let _ = writeln!(
+            out,
+            "  {:<9} {} (authgate no longer updates it; it stays as it is)",
+            "yours",
+            path.display()
+        );
+    }
     for entry in &plan.left_alone {
         let _ = writeln!(out, "  {:<9} Cargo.toml: {entry}", "left");
     }

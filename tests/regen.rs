@@ -260,7 +260,8 @@ fn a_cargo_new_package_receives_the_module_and_compiles_with_it() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("updated   Cargo.toml (added aws-lc-rs, axum, jsonwebtoken, reqwest"),
+        stdout
+            .contains("updated   Cargo.toml (added aws-lc-rs, axum, base64, jsonwebtoken, reqwest"),
         "{stdout}"
     );
     assert!(
@@ -542,6 +543,20 @@ fn upgrades_without_conflict(fixture: &str) {
     for refused in ["conflict", "merged", "restored", "kept"] {
         assert!(!stdout.contains(refused), "{fixture}: {refused}\n{stdout}");
     }
+    // It regenerated src/config.rs; this authgate does not, and leaves it as it was.
+    assert!(
+        stdout.contains("yours     src/config.rs"),
+        "{fixture}\n{stdout}"
+    );
+    assert_eq!(
+        read(&dir, "src/config.rs"),
+        read(
+            &repo_dir()
+                .join("tests/fixtures/previous-release")
+                .join(fixture),
+            "src/config.rs"
+        )
+    );
     // The copies under .authgate/ are exactly the files authgate still regenerates.
     for (path, _) in contents(&dir.join(".authgate/pristine")) {
         assert!(

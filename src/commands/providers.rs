@@ -56,8 +56,7 @@ fn listing(provider: Provider) -> Listing {
         .collect();
     let spec = provider.spec();
     let env_vars = spec
-        .env
-        .iter()
+        .all_env()
         .map(|var| ListedVar {
             var,
             only_with: var.only_with.map(|keys| {

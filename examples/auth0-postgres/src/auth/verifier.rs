@@ -3,8 +3,11 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
-use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
 
 use super::cache::{self, VerifiedTokens};
 use super::error::AuthError;
@@ -23,26 +26,60 @@ pub struct VerifyingKey {
     pub(super) algorithms: Vec<Algorithm>,
 }
 
-/// The claims this API relies on. Types are strict: `iss: 123`, `aud: {}` or a string `iat`
-/// fail here even where the JWT library would treat them as absent.
+/// The claims this API relies on. Types are strict: `iss: 123`, `aud: {}`, a string `iat` or
+/// any registered claim sent as `null` fail here, even where the JWT library would treat them
+/// as absent.
 #[derive(Deserialize)]
 struct Claims {
     #[serde(rename = "sub")]
     user_id: String,
-    #[serde(rename = "iss", default)]
+    #[serde(rename = "iss", default, deserialize_with = "present")]
     _issuer: Option<String>,
-    #[serde(rename = "aud", default)]
+    #[serde(rename = "aud", default, deserialize_with = "present")]
     _audience: Option<Audience>,
     #[serde(rename = "exp")]
     expires_at: f64,
-    #[serde(rename = "iat", default)]
+    #[serde(rename = "nbf", default, deserialize_with = "present")]
+    _not_before: Option<f64>,
+    #[serde(rename = "iat", default, deserialize_with = "present")]
     issued_at: Option<f64>,
+    /// A confirmation key (RFC 7800): the token is bound to a key its holder must prove (DPoP,
+    /// mutual TLS), which a bearer token cannot. Present in any form, even `null`, it is refused.
+    #[serde(rename = "cnf", default, deserialize_with = "anything")]
+    confirmation: Option<IgnoredAny>,
     /// OAuth scopes, space-separated.
     #[serde(default)]
     scope: Option<String>,
     /// Auth0 RBAC permissions.
     #[serde(default)]
     permissions: Vec<String>,
+}
+
+/// A claim that may be absent (then `#[serde(default)]` gives `None`) but is never `null`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A claim whose presence is all that counts, whatever its value (`null` included).
+fn anything<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<IgnoredAny>, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(Some)
+}
+
+/// Whether the token's header has a `crit` member, in any form. RFC 7515 §4.1.11: a verifier
+/// must refuse a token that names an extension it does not understand, and this one
+/// understands none. (jsonwebtoken parses `crit` but never enforces it, and reads `null` as
+/// absent.) A header that is not base64url JSON has already been refused.
+fn names_critical_extensions(token: &str) -> bool {
+    let encoded = token.split('.').next().unwrap_or_default();
+    let Ok(json) = URL_SAFE_NO_PAD.decode(encoded) else {
+        return true;
+    };
+    match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json) {
+        Ok(header) => header.contains_key("crit"),
+        Err(_) => true,
+    }
 }
 
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3); only its shape is checked here,
@@ -132,6 +169,9 @@ impl Verifier {
     async fn check(&self, token: &str) -> Result<(AuthUser, u64), &'static str> {
         // The header is only read to choose a key; `jku`, `x5u`, `jwk` and `x5c` are ignored.
         let header = decode_header(token).map_err(|_| "malformed token")?;
+        if names_critical_extensions(token) {
+            return Err("critical header extension");
+        }
         let validation = self
             .validations
             .iter()
@@ -145,6 +185,9 @@ impl Verifier {
         let claims = decode::<Claims>(token, &key.key, validation)
             .map_err(|_| "signature or claims invalid")?
             .claims;
+        if claims.confirmation.is_some() {
+            return Err("bound to a key (cnf), presented as a bearer token");
+        }
         let latest_issue = (jsonwebtoken::get_current_timestamp() + self.leeway_secs) as f64;
         if claims.issued_at.is_some_and(|iat| iat > latest_issue) {
             return Err("issued in the future");

@@ -14,6 +14,9 @@ pub const ALGORITHMS: &[Algorithm] = &[Algorithm::EdDSA];
 /// The claim that carries the user id.
 pub const USER_ID_CLAIM: &str = "sub";
 
+/// The longest clock leeway `JWT_LEEWAY_SECS` may set: five minutes.
+const MAX_LEEWAY_SECS: u64 = 300;
+
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 const LEEWAY: Duration = Duration::from_secs(30);
 
@@ -122,8 +125,21 @@ impl AuthSettings {
                 .filter(|v| !v.is_empty())
         };
         let mut errors = Vec::new();
+        let leeway = var("JWT_LEEWAY_SECS").and_then(|raw| match raw.parse::<u64>() {
+            Ok(secs) if secs <= MAX_LEEWAY_SECS => Some(Duration::from_secs(secs)),
+            _ => {
+                errors.push(SettingError::new(
+                    "JWT_LEEWAY_SECS",
+                    format!("`{raw}` is not a number of seconds from 0 to {MAX_LEEWAY_SECS}"),
+                ));
+                None
+            }
+        });
         match resolve(var, production, &mut errors) {
-            Some(settings) if errors.is_empty() => Ok(settings),
+            Some(mut settings) if errors.is_empty() => {
+                settings.leeway = leeway.unwrap_or(settings.leeway);
+                Ok(settings)
+            }
             _ => Err(errors),
         }
     }
@@ -253,6 +269,25 @@ mod tests {
         let bad = AuthSettings::BAD_EXAMPLE_ENV;
         let errors = settings(&[AuthSettings::EXAMPLE_ENV, &[bad]].concat()).unwrap_err();
         assert_eq!(variables(&errors), [bad.0]);
+    }
+
+    #[test]
+    fn the_leeway_can_be_set_from_0_to_300_seconds() {
+        let with = |value: &str| {
+            let mut vars = AuthSettings::EXAMPLE_ENV.to_vec();
+            vars.push(("JWT_LEEWAY_SECS", value));
+            settings(&vars)
+        };
+        assert_eq!(settings(AuthSettings::EXAMPLE_ENV).unwrap().leeway, LEEWAY);
+        assert_eq!(with("0").unwrap().leeway, Duration::ZERO);
+        assert_eq!(with("300").unwrap().leeway, Duration::from_secs(300));
+        for bad in ["301", "-1", "5s", "1.5"] {
+            assert_eq!(
+                variables(&with(bad).unwrap_err()),
+                ["JWT_LEEWAY_SECS"],
+                "{bad}"
+            );
+        }
     }
 
     #[test]

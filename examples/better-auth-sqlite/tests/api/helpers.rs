@@ -174,7 +174,11 @@ impl SigningKey {
     /// Signs `header.claims` as they are: the header may say anything, the signature is this
     /// key's.
     pub fn sign_with(&self, header: &Header, claims: &Value) -> String {
-        let header = serde_json::to_value(header).unwrap();
+        self.sign_json(&serde_json::to_value(header).unwrap(), claims)
+    }
+
+    /// [`Self::sign_with`] for a header given as JSON, with members `Header` cannot express.
+    pub fn sign_json(&self, header: &Value, claims: &Value) -> String {
         let signing_input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
         let message = signing_input.as_bytes();
         let signature = match &*self.signer {

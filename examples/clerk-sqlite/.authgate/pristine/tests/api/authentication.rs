@@ -477,6 +477,97 @@ async fn claims_of_the_wrong_type_are_401() {
     }
 }
 
+// A registered claim sent as `null` is a refusal, not an absence.
+#[tokio::test]
+async fn registered_claims_sent_as_null_are_401() {
+    let app = spawn_app().await;
+    for claim in ["exp", "nbf", "iat", "iss", "aud", "sub", USER_ID_CLAIM] {
+        let token = app.token_with(USER, |c| {
+            c.insert(claim.into(), Value::Null);
+        });
+        assert_refused(&app, &token, &format!("{claim}: null")).await;
+    }
+}
+
+// RFC 7515 §4.1.11: `crit` names header extensions the verifier must understand. This one
+// understands none, so a token whose header has `crit`, in any form, is refused.
+#[tokio::test]
+async fn a_critical_header_extension_is_401() {
+    let app = spawn_app().await;
+    let claims = app.claims(USER);
+    let cases: [(&str, Value); 5] = [
+        (
+            "crit: [b64], b64: false",
+            json!({ "crit": ["b64"], "b64": false }),
+        ),
+        ("crit: [] (empty)", json!({ "crit": [] })),
+        (
+            "crit naming an unknown extension",
+            json!({ "crit": ["urn:example:ext"], "urn:example:ext": 1 }),
+        ),
+        ("crit not a list", json!({ "crit": "exp" })),
+        ("crit: null", json!({ "crit": null })),
+    ];
+    for (case, members) in cases {
+        let mut header = serde_json::to_value(app.key.header()).unwrap();
+        for (name, value) in members.as_object().unwrap() {
+            header[name] = value.clone();
+        }
+        let token = app.key.sign_json(&header, &claims);
+        assert_refused(&app, &token, case).await;
+    }
+}
+
+// RFC 9449 §7, RFC 8705 §3: a token bound to a key (`cnf`) is usable only with a proof of that
+// key. Presented as a plain bearer token, as a stolen DPoP-bound token would be, it is refused.
+#[tokio::test]
+async fn a_sender_constrained_token_is_401() {
+    let app = spawn_app().await;
+    let cases: [(&str, Value); 4] = [
+        (
+            "DPoP key thumbprint",
+            json!({ "jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" }),
+        ),
+        (
+            "mutual-TLS certificate thumbprint",
+            json!({ "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" }),
+        ),
+        ("cnf: {} (empty)", json!({})),
+        ("cnf: null", Value::Null),
+    ];
+    for (case, cnf) in cases {
+        let token = app.token_with(USER, |c| {
+            c.insert("cnf".into(), cnf);
+        });
+        assert_refused(&app, &token, case).await;
+    }
+}
+
+// Only tokens of the kinds this API accepts: `typ` absent or JWT. Another kind of token signed by the same key is refused.
+#[tokio::test]
+async fn only_tokens_of_the_accepted_types_pass() {
+    let app = spawn_app().await;
+    let token_of_type = |typ: Option<&str>| {
+        let mut header = app.key.header();
+        header.typ = typ.map(str::to_owned);
+        app.key.sign_with(&header, &app.claims(USER))
+    };
+    for typ in [None, Some("JWT")] {
+        let status = app.status_with_token(USER, &token_of_type(typ)).await;
+        assert_eq!(status, StatusCode::OK, "typ {typ:?}");
+    }
+    for typ in ["dpop+jwt", "logout+jwt", "secevent+jwt", ""] {
+        let token = token_of_type(Some(typ));
+        assert_refused(&app, &token, &format!("typ {typ:?}")).await;
+    }
+    // Compared exactly, as Clerk's own library does.
+    let token = token_of_type(Some("jwt"));
+    assert_refused(&app, &token, "typ jwt").await;
+    // An OAuth access token (RFC 9068) signed by the same key.
+    let token = token_of_type(Some("at+jwt"));
+    assert_refused(&app, &token, "typ at+jwt").await;
+}
+
 // 21
 #[tokio::test]
 async fn a_token_not_yet_valid_is_401() {
