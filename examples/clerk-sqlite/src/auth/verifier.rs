@@ -237,7 +237,13 @@ impl Verifier {
         if let Some(pinned) = &self.pinned {
             return Ok(pinned.clone());
         }
-        let kid = header.kid.as_deref().ok_or("no kid")?;
+        let Some(kid) = header.kid.as_deref() else {
+            return self
+                .jwks
+                .only_key_for(header.alg)
+                .await
+                .ok_or("no kid, and not exactly one key for its algorithm");
+        };
         if kid.is_empty() || kid.len() > MAX_KID_BYTES {
             return Err("unusable kid");
         }

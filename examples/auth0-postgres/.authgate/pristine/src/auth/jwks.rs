@@ -1,5 +1,6 @@
 //! The JWKS cache: keys fetched from the provider, indexed by `kid`, kept fresh in the
-//! background and on an unknown `kid`, and kept through an outage.
+//! background and on an unknown `kid`, and kept through an outage. A token without `kid` is
+//! verified with the only key for its algorithm, when there is exactly one.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -36,12 +37,36 @@ struct KeySetDocument {
     keys: Vec<serde_json::Value>,
 }
 
+/// The usable keys of one JWKS document.
+#[derive(Default)]
+struct KeySet {
+    by_kid: HashMap<String, Arc<VerifyingKey>>,
+    /// Every usable key, with or without a `kid`, for tokens that name none.
+    all: Vec<Arc<VerifyingKey>>,
+}
+
+impl KeySet {
+    /// The one key usable with `alg`; `None` when there are none, or several (they are never
+    /// tried in turn).
+    fn only_key_for(&self, alg: Algorithm) -> Option<Arc<VerifyingKey>> {
+        let mut candidates = self.all.iter().filter(|key| key.algorithms.contains(&alg));
+        match (candidates.next(), candidates.next()) {
+            (Some(key), None) => Some(key.clone()),
+            _ => None,
+        }
+    }
+
+    fn has_key_for(&self, alg: Algorithm) -> bool {
+        self.all.iter().any(|key| key.algorithms.contains(&alg))
+    }
+}
+
 /// Keys by `kid`, fetched from one JWKS URL.
 pub struct JwksCache {
     url: Url,
     /// Timings, and the HTTP client.
     settings: JwksSettings,
-    keys: RwLock<Arc<HashMap<String, Arc<VerifyingKey>>>>,
+    keys: RwLock<Arc<KeySet>>,
     loaded: AtomicBool,
     /// Bumped by every successful refresh; lets a waiter see that someone else refreshed.
     generation: AtomicU64,
@@ -55,7 +80,7 @@ impl JwksCache {
         Self {
             url,
             settings,
-            keys: RwLock::new(Arc::new(HashMap::new())),
+            keys: RwLock::new(Arc::new(KeySet::default())),
             loaded: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             on_demand: Mutex::new(None),
@@ -101,9 +126,26 @@ impl JwksCache {
     /// The key for `kid`. On a miss the key set is refreshed once, unless a refresh for a miss
     /// happened less than `min_refresh_interval` ago; concurrent misses share one fetch.
     pub async fn key(&self, kid: &str) -> Option<Arc<VerifyingKey>> {
-        if let Some(key) = self.cached(kid) {
-            return Some(key);
+        if let Some(key) = self.current().by_kid.get(kid) {
+            return Some(key.clone());
         }
+        self.refresh_on_demand().await;
+        self.current().by_kid.get(kid).cloned()
+    }
+
+    /// The key for a token that names no `kid`: the key set's only key usable with `alg` (as
+    /// the providers' own libraries choose). With no such key the set is refreshed as for an
+    /// unknown `kid`; with several, the token is refused.
+    pub async fn only_key_for(&self, alg: Algorithm) -> Option<Arc<VerifyingKey>> {
+        if !self.current().has_key_for(alg) {
+            self.refresh_on_demand().await;
+        }
+        self.current().only_key_for(alg)
+    }
+
+    /// Refreshes the key set for a key it lacks, unless a refresh for a miss happened less than
+    /// `min_refresh_interval` ago; concurrent misses share one fetch.
+    async fn refresh_on_demand(&self) {
         let seen = self.generation.load(Ordering::Acquire);
         let mut last = self.on_demand.lock().await;
         if self.generation.load(Ordering::Acquire) == seen
@@ -111,19 +153,16 @@ impl JwksCache {
         {
             *last = Some(Instant::now());
             if let Err(error) = self.refresh().await {
-                tracing::warn!(%error, "JWKS refresh for an unknown kid failed");
+                tracing::warn!(%error, "JWKS refresh for an unknown key failed");
             }
         }
-        drop(last);
-        self.cached(kid)
     }
 
-    fn cached(&self, kid: &str) -> Option<Arc<VerifyingKey>> {
-        let keys = self
-            .keys
+    fn current(&self) -> Arc<KeySet> {
+        self.keys
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        keys.get(kid).cloned()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Fetches the key set and replaces the cached one. On any failure, including a set with
@@ -133,10 +172,10 @@ impl JwksCache {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let document: KeySetDocument = serde_json::from_slice(&self.get(url).await?)?;
         let keys = usable_keys(document.keys);
-        if keys.is_empty() {
+        if keys.all.is_empty() {
             return Err(JwksError::NoUsableKey);
         }
-        let count = keys.len();
+        let count = keys.all.len();
         *self
             .keys
             .write()
@@ -178,24 +217,26 @@ impl JwksCache {
 }
 
 /// Keeps the keys that can verify a signature with an allowed algorithm; skips the rest (other
-/// types, encryption keys, symmetric keys, keys without `kid`) instead of failing the set.
-fn usable_keys(values: Vec<serde_json::Value>) -> HashMap<String, Arc<VerifyingKey>> {
-    let mut keys = HashMap::new();
+/// types, encryption keys, symmetric keys) instead of failing the set. A key without `kid`
+/// serves only tokens that name none.
+fn usable_keys(values: Vec<serde_json::Value>) -> KeySet {
+    let mut keys = KeySet::default();
     for value in values {
         let Ok(jwk) = serde_json::from_value::<Jwk>(value) else {
-            continue;
-        };
-        let Some(kid) = jwk.common.key_id.clone() else {
             continue;
         };
         let Some(key) = verifying_key(&jwk) else {
             continue;
         };
-        if keys.contains_key(&kid) {
-            tracing::warn!(%kid, "JWKS lists this kid twice; keeping the first key");
-            continue;
+        let key = Arc::new(key);
+        if let Some(kid) = jwk.common.key_id {
+            if keys.by_kid.contains_key(&kid) {
+                tracing::warn!(%kid, "JWKS lists this kid twice; keeping the first key");
+                continue;
+            }
+            keys.by_kid.insert(kid, key.clone());
         }
-        keys.insert(kid, Arc::new(key));
+        keys.all.push(key);
     }
     keys
 }

@@ -333,9 +333,31 @@ async fn kid_injection_is_401_and_fast() {
             "kid {kid:.20} took {elapsed:?}"
         );
     }
+}
+
+// A token without `kid` is verified with the key set's only key for its algorithm, as the
+// providers' own libraries choose (some single-key issuers leave `kid` out). With two candidate
+// keys it is refused: keys are never tried in turn.
+#[tokio::test]
+async fn a_token_without_kid_needs_exactly_one_key_for_its_algorithm() {
+    let app = spawn_app().await;
     let mut header = app.key.header();
     header.kid = None;
-    assert_refused(&app, &app.key.sign_with(&header, &claims), "no kid").await;
+    let token = app.key.sign_with(&header, &app.claims(USER));
+    let status = app.status_with_token(USER, &token).await;
+    assert_eq!(status, StatusCode::OK, "one key for RS256");
+
+    let second = SigningKey::generate(Algorithm::RS256, "second-key");
+    let mut keys: Vec<Value> = app.keys.iter().map(|key| key.jwk.clone()).collect();
+    keys.push(second.jwk.clone());
+    app.jwks.set_keys(keys);
+    // Its kid is unknown: the API fetches the key set, which now has two keys for the algorithm.
+    let named = second.sign(&app.claims(USER));
+    assert_eq!(app.status_with_token(USER, &named).await, StatusCode::OK);
+    let token = app.key.sign_with(&header, &app.claims(USER));
+    assert_refused(&app, &token, "two keys for RS256, no kid").await;
+    let token = second.sign_with(&header, &app.claims(USER));
+    assert_refused(&app, &token, "the second key, no kid").await;
 }
 
 // 15

@@ -191,7 +191,13 @@ impl Verifier {
 
     /// The key to verify this token with.
     async fn key(&self, header: &Header) -> Result<Arc<VerifyingKey>, &'static str> {
-        let kid = header.kid.as_deref().ok_or("no kid")?;
+        let Some(kid) = header.kid.as_deref() else {
+            return self
+                .jwks
+                .only_key_for(header.alg)
+                .await
+                .ok_or("no kid, and not exactly one key for its algorithm");
+        };
         if kid.is_empty() || kid.len() > MAX_KID_BYTES {
             return Err("unusable kid");
         }
