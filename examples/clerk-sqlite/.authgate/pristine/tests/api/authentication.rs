@@ -687,6 +687,34 @@ async fn a_pinned_pem_key_verifies_without_the_network() {
     assert_eq!(app.jwks.hits(), 0, "the JWKS was fetched");
 }
 
+// One Clerk instance key signs session tokens, OAuth access tokens (`typ: at+jwt`, refused in
+// only_tokens_of_the_accepted_types_pass) and machine tokens, told apart by the `cat` header:
+// only session tokens pass, as @clerk/backend decides.
+#[tokio::test]
+async fn only_session_tokens_pass() {
+    let app = spawn_app().await;
+    let claims = app.claims(USER);
+    let with_category = |cat: Value| {
+        let mut header = serde_json::to_value(app.key.header()).unwrap();
+        header["cat"] = cat;
+        app.key.sign_json(&header, &claims)
+    };
+    for cat in ["cl_B7d4PD111AAA", "cl_I7d4PD111III"] {
+        let token = with_category(json!(cat));
+        let status = app.status_with_token(USER, &token).await;
+        assert_eq!(status, StatusCode::OK, "cat {cat}");
+    }
+    let refused = [
+        ("a machine (M2M) token", json!("cl_B7d4PD333AAA")),
+        ("an unknown category", json!("cl_unknown")),
+        ("cat: null", Value::Null),
+        ("cat not a string", json!(1)),
+    ];
+    for (case, cat) in refused {
+        assert_refused(&app, &with_category(cat), case).await;
+    }
+}
+
 // 26
 #[tokio::test]
 async fn a_foreign_key_reusing_a_known_kid_is_401() {
