@@ -4,7 +4,7 @@
 //! - `base/`: the provider-independent project;
 //! - `storage/<backend>/`: what only one storage backend has;
 //! - `auth/`: the provider-neutral auth module (extractor, verifier, cache, errors) and its tests;
-//! - `keys/<source>/`: how keys are obtained (`jwks`, `discovery`, `secret`);
+//! - `keys/jwks/`: fetching and caching keys over the network (a JWKS URL or discovery);
 //! - `providers/<provider>/`: what only one identity provider has.
 //!
 //! [`PLAN`] names every template with the condition that selects it, its output path and whether
@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use crate::options::{Options, Scope, Storage};
-use crate::provider::{KeySource, Provider};
+use crate::provider::Provider;
 
 /// The suffix every template file carries.
 pub const TEMPLATE_SUFFIX: &str = ".jinja";
@@ -29,7 +29,6 @@ pub enum When {
     Storage(Storage),
     /// Keys fetched over the network: a JWKS URL or discovery.
     RemoteKeys,
-    Keys(KeySource),
 }
 
 /// Whether `authgate auth` rewrites a file.
@@ -154,13 +153,11 @@ pub struct Planned {
 impl Entry {
     /// Whether these answers select this template.
     pub fn selected(&self, options: &Options) -> bool {
-        let keys = options.key_source();
         match self.when {
             When::Always => true,
             When::Database => options.storage != Storage::Memory,
             When::Storage(storage) => options.storage == storage,
-            When::RemoteKeys => keys.is_remote(),
-            When::Keys(source) => keys == source,
+            When::RemoteKeys => options.key_source().is_remote(),
         }
     }
 

@@ -70,8 +70,6 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    pub const ALL: [KeySource; 3] = [KeySource::Jwks, KeySource::Discovery, KeySource::Secret];
-
     pub fn as_str(self) -> &'static str {
         match self {
             KeySource::Jwks => "jwks",
@@ -101,7 +99,7 @@ pub struct EnvVar {
     pub only_with: Option<KeySource>,
 }
 
-/// Whether tokens must carry a registered claim (`iss`, `aud`), and whether it is checked.
+/// Whether tokens must carry `aud`, and whether it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClaimRule {
@@ -140,8 +138,6 @@ pub struct ProviderSpec {
     /// Whether `accepted_typ` is compared as media types are, case-insensitively (RFC 7515
     /// §4.1.9), or exactly, as the provider's own library does.
     pub typ_ignores_case: bool,
-    /// How `iss` is checked.
-    pub issuer: ClaimRule,
     /// How `aud` is checked.
     pub audience: ClaimRule,
     /// Where public keys come from; `None` for a provider that only shares a secret.
@@ -198,7 +194,6 @@ static PROVIDERS: [ProviderSpec; 5] = {
             token_typ: None,
             accepted_typ: &[],
             typ_ignores_case: false,
-            issuer: ClaimRule::Required,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Jwks),
             env: &[
@@ -241,7 +236,6 @@ static PROVIDERS: [ProviderSpec; 5] = {
             token_typ: Some("JWT"),
             accepted_typ: &[],
             typ_ignores_case: false,
-            issuer: ClaimRule::Required,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Jwks),
             env: &[
@@ -292,7 +286,6 @@ static PROVIDERS: [ProviderSpec; 5] = {
             token_typ: Some("JWT"),
             accepted_typ: &["JWT"],
             typ_ignores_case: false,
-            issuer: ClaimRule::Required,
             audience: ClaimRule::Absent,
             public_keys: Some(KeySource::Jwks),
             env: &[
@@ -338,7 +331,6 @@ static PROVIDERS: [ProviderSpec; 5] = {
             token_typ: Some("at+jwt"),
             accepted_typ: &["JWT", "at+jwt", "application/at+jwt"],
             typ_ignores_case: true,
-            issuer: ClaimRule::Required,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Discovery),
             env: &[
@@ -369,7 +361,6 @@ static PROVIDERS: [ProviderSpec; 5] = {
             token_typ: Some("JWT"),
             accepted_typ: &[],
             typ_ignores_case: false,
-            issuer: ClaimRule::WhenConfigured,
             audience: ClaimRule::WhenConfigured,
             public_keys: None,
             env: &[

@@ -50,9 +50,6 @@ pub const STATE_DIR: &str = ".authgate";
 /// Where the copies of what authgate last wrote live: `.authgate/pristine/<path>`.
 pub const PRISTINE_DIR: &str = ".authgate/pristine";
 
-/// The auth module.
-pub const MODULE_DIR: &str = "src/auth";
-
 const MANIFEST: &str = "Cargo.toml";
 
 pub use crate::plan::is_regenerable;

@@ -192,8 +192,7 @@ struct ProviderContext {
     /// The `typ` headers a token may carry (empty: not checked), and whether their case counts.
     accepted_typ: &'static [&'static str],
     typ_ignores_case: bool,
-    /// How `iss` and `aud` are checked: `required`, `when-configured` or `absent`.
-    issuer: ClaimRule,
+    /// How `aud` is checked: `required`, `when-configured` or `absent`.
     audience: ClaimRule,
     /// The variables its project reads with this key source.
     env: Vec<EnvContext>,
@@ -241,7 +240,6 @@ impl RenderContext {
                 token_typ: spec.token_typ,
                 accepted_typ: spec.accepted_typ,
                 typ_ignores_case: spec.typ_ignores_case,
-                issuer: spec.issuer,
                 audience: spec.audience,
                 env: spec
                     .env_for(keys)
