@@ -42,8 +42,8 @@ pub enum UsageError {
     WorkspaceManifest(PathBuf),
 
     #[error(
-        "`{}` sets edition {edition}; the auth module needs edition 2024 (Rust 1.88 or newer): \
-         migrate with `cargo fix --edition`, set `edition = \"2024\"`, then run again", .path.display()
+        "`{}` sets edition {edition}; the auth module needs edition 2021 or 2024: migrate with \
+         `cargo fix --edition`, set `edition = \"2021\"`, then run again", .path.display()
     )]
     EditionTooOld { path: PathBuf, edition: String },
 

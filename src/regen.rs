@@ -93,7 +93,7 @@ pub enum Found {
 }
 
 /// Looks at the target before any question is asked: a directory with an `authgate.toml`, or a
-/// Rust package (edition 2024) without a `src/auth` of its own. `check` refuses a target
+/// Rust package (edition 2021 or later) without a `src/auth` of its own. `check` refuses a target
 /// without `authgate.toml`: there is nothing to check there.
 pub fn inspect(root: &Path, check: bool) -> Result<Found> {
     if !root.is_dir() {
@@ -138,7 +138,7 @@ pub fn inspect(root: &Path, check: bool) -> Result<Found> {
         return Err(UsageError::WorkspaceManifest(manifest_path).into());
     }
     if let Some(edition) = deps::edition(&manifest)?
-        && edition.as_str() < "2024"
+        && edition.as_str() < "2021"
     {
         return Err(UsageError::EditionTooOld {
             path: manifest_path,

@@ -18,15 +18,33 @@ use crate::regen::{ChangeKind, Plan};
 use crate::render::{self, RenderedFiles};
 use crate::write::PlannedFile;
 
-/// The lines that wire the auth module into a router, printed after `authgate auth` adds the
-/// module to a repository (the tests compile them). All but `mod auth;` go in an async
-/// function that returns a `Result` (e.g. `main`).
-pub const WIRING: [&str; 5] = [
-    "mod auth;",
-    "let verifier = std::sync::Arc::new(auth::Verifier::new(auth::AuthSettings::from_env(false).expect(\"auth settings\"))?);",
-    "verifier.start(); // loads the signing keys and keeps them fresh",
-    "let app: axum::Router = axum::Router::new().route(\"/me\", axum::routing::get(me)).with_state(verifier);",
-    "async fn me(user: auth::AuthUser) -> String { user.user_id }",
+/// Where each line goes that wires the auth module into a package's server, as printed after
+/// `authgate auth` adds the module to a repository (the tests apply them to real packages).
+/// They compile in a `main` that returns `()` and in one that returns a `Result`.
+pub const WIRING: [(&str, &[&str]); 4] = [
+    ("at the top of src/main.rs", &["mod auth;"]),
+    (
+        "in `main`, before your router is built",
+        &[
+            "let settings = auth::AuthSettings::from_env(false).unwrap_or_else(|errors| {",
+            "    errors.iter().for_each(|error| eprintln!(\"error: {error}\"));",
+            "    std::process::exit(2)",
+            "});",
+            "let Ok(verifier) = auth::Verifier::new(settings); // `new` cannot fail",
+            "let verifier = std::sync::Arc::new(verifier);",
+            "verifier.start(); // loads the signing keys and keeps them fresh",
+        ],
+    ),
+    (
+        "once your router `app` is built (its state given), a route that needs a token",
+        &[
+            "let app = app.merge(axum::Router::new().route(\"/me\", axum::routing::get(me)).with_state(verifier));",
+        ],
+    ),
+    (
+        "beside `main`",
+        &["async fn me(user: auth::AuthUser) -> String { user.user_id }"],
+    ),
 ];
 
 /// What `authgate new` created at `path` (`in_place`: the current directory, so no `cd`), and
@@ -163,16 +181,19 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
     if first {
         // The module was just added to a package of the user's: show how to use it.
         out.push_str(
-            "  wire the module into your router (e.g. in src/main.rs; a handler that takes \
-             `auth::AuthUser` answers 401 without a valid token):\n",
+            "  wire the module into your server (a handler that takes `auth::AuthUser` answers \
+             401 without a valid token):\n",
         );
-        for line in WIRING {
-            let _ = writeln!(out, "    {line}");
+        for (place, lines) in WIRING {
+            let _ = writeln!(out, "  {place}:");
+            for line in lines {
+                let _ = writeln!(out, "    {line}");
+            }
         }
         let _ = writeln!(
             out,
-            "  with a state of your own, implement `FromRef<YourState> for Arc<auth::Verifier>` \
-             instead of `.with_state(verifier)`\n  set {required} in the environment \
+            "  to take `auth::AuthUser` in handlers of a state of your own, implement \
+             `FromRef<YourState> for Arc<auth::Verifier>`\n  set {required} in the environment \
              (`authgate providers` lists every variable), then `cargo run`",
         );
         return out;

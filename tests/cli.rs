@@ -646,13 +646,13 @@ fn auth_refuses_a_target_that_is_not_a_rust_package() {
         |dir| {
             fs::write(
                 dir.join("Cargo.toml"),
-                "[package]\nname = \"old\"\nedition = \"2021\"\n",
+                "[package]\nname = \"old\"\nedition = \"2018\"\n",
             )
             .unwrap()
         },
         &["auth", "--yes"],
-        "`./Cargo.toml` sets edition 2021; the auth module needs edition 2024 (Rust 1.88 or \
-         newer): migrate with `cargo fix --edition`, set `edition = \"2024\"`, then run again",
+        "`./Cargo.toml` sets edition 2018; the auth module needs edition 2021 or 2024: migrate \
+         with `cargo fix --edition`, set `edition = \"2021\"`, then run again",
     );
     refused_with(
         |dir| {

@@ -16,6 +16,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use support::cargo::{cargo, repo_dir};
 use support::files::contents;
+use support::wiring;
 use tempfile::TempDir;
 
 /// The binary, with an empty stdin (never a terminal: no prompts) and no colour.
@@ -295,22 +296,11 @@ fn a_cargo_new_package_receives_the_module_and_compiles_with_it() {
     auth(&dir, &["--check"]).success();
     assert_eq!(contents(&dir), before);
 
-    // Wire it in with the printed lines: `mod auth;` at the top, the rest in `main`.
-    let wiring: Vec<&str> = stdout
-        .lines()
-        .skip_while(|line| !line.contains("wire the module into your router"))
-        .skip(1)
-        .take_while(|line| line.starts_with("    "))
-        .map(str::trim)
-        .collect();
-    assert_eq!(wiring.first(), Some(&"mod auth;"), "{stdout}");
-    let main = format!(
-        "{}\n\n#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {{\n    \
-         {}\n    drop(app);\n    Ok(())\n}}\n",
-        wiring[0],
-        wiring[1..].join("\n    ")
-    );
-    write(&dir, "src/main.rs", &main);
+    // Wire it in as printed, into a `main` that returns a `Result` (the fixtures of
+    // `tests/foreign.rs` have one that returns `()`).
+    let main = "#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {\n    \
+                let app: axum::Router = axum::Router::new();\n    drop(app);\n    Ok(())\n}\n";
+    write(&dir, "src/main.rs", &wiring::apply(main, &stdout));
     // Compiles the module, the wiring and the module's own unit tests, and runs them.
     let output = cargo(&dir, "regen-cargo-new", &["test"]);
     assert!(output.contains("test result: ok."), "{output}");

@@ -10,3 +10,4 @@ pub mod jwt;
 pub mod node;
 pub mod oidc;
 pub mod process;
+pub mod wiring;

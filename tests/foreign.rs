@@ -1,0 +1,292 @@
+//! `authgate auth` in packages authgate did not write: the axum examples under
+//! `tests/fixtures/foreign/` (edition 2021, their own dependencies, their own JWT code), each
+//! copied to `target/generated-projects/foreign-<name>/` and built in the shared
+//! `target/generated/` (see `tests/support/cargo.rs`). Each fixture has a package name of its
+//! own there, so each is used by one test only.
+//!
+//! What holds today: the module is added without touching a file of the package's own but
+//! `Cargo.toml`, that manifest keeps every entry it had; wired in as `authgate auth` prints
+//! (into a `main` that returns `()`), the package builds and passes its tests, the module's unit
+//! tests among them; run, its own routes answer as before, and the new route answers 401
+//! without a token and the user's id with a real issuer's token.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use std::process::Command as StdCommand;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use support::better_auth::BetterAuthServer;
+use support::cargo::{cargo, repo_dir, target_dir};
+use support::files::contents;
+use support::oidc::{self, OidcProvider};
+use support::process::{ChildProcess, free_port};
+use support::wiring;
+use toml_edit::DocumentMut;
+
+/// How long a package's server may take to answer its first request.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+const PASSWORD: &str = "correct-horse-battery-staple";
+
+/// Copies `tests/fixtures/foreign/<fixture>` to a fresh directory under
+/// `target/generated-projects/`, whose path stays the same between runs (cargo's fingerprints).
+fn copy_fixture(fixture: &str) -> PathBuf {
+    let source = repo_dir().join("tests/fixtures/foreign").join(fixture);
+    let dir = repo_dir()
+        .join("target/generated-projects")
+        .join(format!("foreign-{fixture}"));
+    if dir.exists() {
+        fs::remove_dir_all(&dir).unwrap();
+    }
+    for (path, bytes) in contents(&source) {
+        let to = dir.join(path);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::write(to, bytes).unwrap();
+    }
+    dir
+}
+
+/// `authgate auth DIR --yes ARGS...`, which must succeed; returns its stdout.
+fn auth(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_authgate"))
+        .arg("auth")
+        .arg(dir)
+        .arg("--yes")
+        .args(args)
+        .write_stdin("")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        output.status.success(),
+        "`authgate auth {} --yes {}` failed ({}):\n{stdout}{stderr}",
+        dir.display(),
+        args.join(" "),
+        output.status
+    );
+    stdout
+}
+
+/// Every dependency entry of a manifest, as `table.name` → its TOML text.
+fn dependencies(manifest: &str) -> BTreeMap<String, String> {
+    let doc: DocumentMut = manifest.parse().unwrap();
+    let mut entries = BTreeMap::new();
+    for table in ["dependencies", "dev-dependencies"] {
+        if let Some(deps) = doc.get(table).and_then(|item| item.as_table_like()) {
+            for (name, item) in deps.iter() {
+                entries.insert(format!("{table}.{name}"), item.to_string());
+            }
+        }
+    }
+    entries
+}
+
+/// Adds the module to `fixture` with `args`, checks what it changed, wires it in as printed,
+/// then builds the package and runs its tests. Returns the package's binary.
+fn takes_the_module_and_builds(fixture: &str, args: &[&str]) -> PathBuf {
+    let dir = copy_fixture(fixture);
+    let before = contents(&dir);
+    let manifest_before = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+
+    let stdout = auth(&dir, args);
+    assert!(stdout.starts_with("added the auth module to `"), "{stdout}");
+
+    // The package's own files are as they were, but for Cargo.toml.
+    let after = contents(&dir);
+    for (path, bytes) in &before {
+        if path != Path::new("Cargo.toml") {
+            assert_eq!(
+                after.get(path),
+                Some(bytes),
+                "`{}` was changed",
+                path.display()
+            );
+        }
+    }
+    for path in after.keys().filter(|path| !before.contains_key(*path)) {
+        let shown = path.to_string_lossy();
+        assert!(
+            shown.starts_with("src/auth/")
+                || shown.starts_with(".authgate/")
+                || shown == "authgate.toml",
+            "unexpected new file `{shown}`"
+        );
+    }
+    // Every dependency the package had is still there, with every feature it had.
+    let manifest_after = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let now = dependencies(&manifest_after);
+    for (name, entry) in dependencies(&manifest_before) {
+        let kept = now
+            .get(&name)
+            .unwrap_or_else(|| panic!("`{name}` was removed:\n{manifest_after}"));
+        let doc: DocumentMut = format!("x = {entry}").parse().unwrap();
+        if let Some(features) = doc["x"].get("features").and_then(|f| f.as_array()) {
+            for feature in features.iter().filter_map(|f| f.as_str()) {
+                assert!(
+                    kept.contains(&format!("\"{feature}\"")),
+                    "`{name}` lost its feature `{feature}`: {kept}"
+                );
+            }
+        }
+    }
+
+    // Wired in as printed; then it builds under the package's own edition, and its tests (the
+    // module's unit tests among them) pass.
+    let main_rs = dir.join("src/main.rs");
+    let main = fs::read_to_string(&main_rs).unwrap();
+    fs::write(&main_rs, wiring::apply(&main, &stdout)).unwrap();
+    let label = format!("foreign-{fixture}");
+    cargo(&dir, &label, &["build", "--all-targets"]);
+    let output = cargo(&dir, &label, &["test"]);
+    assert!(output.contains("test result: ok."), "{output}");
+
+    let doc: DocumentMut = manifest_before.parse().unwrap();
+    let package = doc["package"]["name"].as_str().unwrap();
+    target_dir().join("debug").join(package)
+}
+
+/// A package's server, started with `env` and `LISTEN_ADDR` on a free loopback port; killed on
+/// drop.
+struct Running {
+    process: ChildProcess,
+    base_url: String,
+    agent: ureq::Agent,
+}
+
+impl Running {
+    /// Starts `binary` and waits until `ready_path` answers at all.
+    fn start(binary: &Path, env: &[(&str, &str)], ready_path: &str) -> Running {
+        let port = free_port();
+        let mut command = StdCommand::new(binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .envs(env.iter().copied());
+        let mut running = Running {
+            process: ChildProcess::spawn("the package's server", &mut command),
+            base_url: format!("http://127.0.0.1:{port}"),
+            agent: support::node::http_agent(),
+        };
+        let started = Instant::now();
+        loop {
+            if let Some(status) = running.process.exited() {
+                panic!(
+                    "the server exited ({status}):\n{}",
+                    running.process.report()
+                );
+            }
+            let url = format!("{}{ready_path}", running.base_url);
+            if running.agent.get(&url).call().is_ok() {
+                return running;
+            }
+            assert!(
+                started.elapsed() < START_TIMEOUT,
+                "GET {url} had no answer within {START_TIMEOUT:?}:\n{}",
+                running.process.report()
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `method path` with an optional bearer token and JSON body: the status and the body.
+    fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, String) {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base_url));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let result = match body {
+            Some(body) => self.agent.run(
+                request
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string())
+                    .unwrap(),
+            ),
+            None => self.agent.run(request.body(()).unwrap()),
+        };
+        let mut response =
+            result.unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.process.report()));
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_string().unwrap())
+    }
+}
+
+#[test]
+fn todos_edition_2021_takes_the_better_auth_module_and_keeps_its_routes() {
+    let binary = takes_the_module_and_builds("todos", &["--provider", "better-auth"]);
+    let issuer = BetterAuthServer::start();
+    let alice = issuer.sign_up("alice@example.com", PASSWORD, "Alice Example");
+    let token = issuer.jwt(&alice.session_token);
+    let mut api = Running::start(&binary, &[("BETTER_AUTH_URL", issuer.base_url())], "/todos");
+
+    // Its own routes, as before.
+    let (status, body) = api.call("POST", "/todos", None, Some(json!({ "text": "milk" })));
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = api.call("GET", "/todos", None, None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"milk\""), "{body}");
+    // The new route.
+    assert_eq!(api.call("GET", "/me", None, None).0, 401);
+    assert_eq!(api.call("GET", "/me", Some("not-a-token"), None).0, 401);
+    let (status, body) = api.call("GET", "/me", Some(&token), None);
+    assert_eq!((status, body.as_str()), (200, alice.user_id.as_str()));
+}
+
+#[test]
+fn jwt_with_its_own_jsonwebtoken_code_takes_the_oidc_module_and_keeps_its_flow() {
+    let binary = takes_the_module_and_builds("jwt", &["--provider", "oidc", "--alg", "RS256"]);
+    let issuer = OidcProvider::start();
+    let audience = oidc::audience("RS256");
+    let mut api = Running::start(
+        &binary,
+        &[
+            ("JWT_SECRET", "the-example's-own-secret"),
+            ("OIDC_ISSUER", issuer.issuer()),
+            ("OIDC_AUDIENCE", &audience),
+        ],
+        "/protected",
+    );
+
+    // Its own flow, as before: a token of its own from /authorize opens /protected.
+    let (status, body) = api.call(
+        "POST",
+        "/authorize",
+        None,
+        Some(json!({ "client_id": "foo", "client_secret": "bar" })),
+    );
+    assert_eq!(status, 200, "{body}");
+    let own: Value = serde_json::from_str(&body).unwrap();
+    let own = own["access_token"].as_str().expect("an access token");
+    let (status, body) = api.call("GET", "/protected", Some(own), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Welcome to the protected area"), "{body}");
+    // The new route: its token is not an issuer's, and the issuer's token is not its own.
+    assert_eq!(api.call("GET", "/me", None, None).0, 401);
+    assert_eq!(api.call("GET", "/me", Some(own), None).0, 401);
+    let machine = issuer.client_credentials_token("RS256");
+    let (status, body) = api.call("GET", "/me", Some(&machine), None);
+    assert_eq!((status, body.as_str()), (200, oidc::CLIENT_ID));
+    assert_ne!(api.call("GET", "/protected", Some(&machine), None).0, 200);
+}
+
+/// Built and tested only: its server needs a PostgreSQL database at start.
+#[test]
+fn sqlx_postgres_takes_the_auth0_module_and_builds() {
+    takes_the_module_and_builds("sqlx-postgres", &["--provider", "auth0"]);
+}
