@@ -327,7 +327,7 @@ pub fn plan(
     options: &Options,
     previous: Option<&Options>,
 ) -> Result<Plan> {
-    let rendered = render::render(options)?;
+    let rendered = render::render_in(options, scope)?;
     let wanted = regenerable(&rendered, scope);
 
     let pristine_root = root.join(PRISTINE_DIR);

@@ -18,7 +18,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::options::Options;
+use crate::options::{Options, Scope};
 use crate::plan;
 use crate::provider::ClaimRule;
 
@@ -36,13 +36,24 @@ pub const AUTHGATE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Renders the whole project for `options`, including `authgate.toml`.
 pub fn render(options: &Options) -> Result<RenderedFiles> {
-    render_with_version(options, AUTHGATE_VERSION)
+    render_in(options, Scope::Project)
+}
+
+/// [`render`], for what authgate keeps up to date in the package: a project of its own, or the
+/// auth module alone in a package of the user's (whose `src/auth/` then allows what the
+/// user's code leaves unused of its API).
+pub fn render_in(options: &Options, scope: Scope) -> Result<RenderedFiles> {
+    render_files(options, scope, AUTHGATE_VERSION)
 }
 
 /// [`render`], recording `authgate_version` instead of this build's version (for snapshots).
 pub fn render_with_version(options: &Options, authgate_version: &str) -> Result<RenderedFiles> {
+    render_files(options, Scope::Project, authgate_version)
+}
+
+fn render_files(options: &Options, scope: Scope, authgate_version: &str) -> Result<RenderedFiles> {
     let env = environment()?;
-    let ctx = Value::from(Serde(RenderContext::new(options, authgate_version)));
+    let ctx = Value::from(Serde(RenderContext::new(options, scope, authgate_version)));
     let mut files = RenderedFiles::new();
     for planned in plan::plan(options) {
         let name = planned.template.as_str();
@@ -172,6 +183,8 @@ struct RenderContext {
     storage: &'static str,
     user_in_path: bool,
     resource: ResourceContext,
+    /// The auth module alone, in a package authgate did not write (`authgate auth` there).
+    module_only: bool,
 }
 
 /// The chosen provider's row of the provider table, as the templates see it.
@@ -223,7 +236,7 @@ struct ResourceContext {
 }
 
 impl RenderContext {
-    fn new(options: &Options, authgate_version: &str) -> Self {
+    fn new(options: &Options, scope: Scope, authgate_version: &str) -> Self {
         let spec = options.provider.spec();
         let keys = options.key_source();
         let resource = options.resource_names();
@@ -277,6 +290,7 @@ impl RenderContext {
                 singular_words: resource.singular_words,
                 plural_words: resource.plural_words,
             },
+            module_only: scope == Scope::AuthModule,
         }
     }
 }
@@ -581,7 +595,11 @@ mod tests {
         let env = environment().unwrap();
         let err = env.render_str("{{ no_such_variable }}", context! {});
         assert!(err.is_err());
-        let ctx = Value::from(Serde(RenderContext::new(&default_options(), "0")));
+        let ctx = Value::from(Serde(RenderContext::new(
+            &default_options(),
+            Scope::Project,
+            "0",
+        )));
         let err = env.render_str("{{ resource.no_such_casing }}", ctx);
         assert!(err.is_err());
     }

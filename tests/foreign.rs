@@ -6,9 +6,10 @@
 //!
 //! What holds today: the module is added without touching a file of the package's own but
 //! `Cargo.toml`, that manifest keeps every entry it had; wired in as `authgate auth` prints
-//! (into a `main` that returns `()`), the package builds and passes its tests, the module's unit
-//! tests among them; run, its own routes answer as before, and the new route answers 401
-//! without a token and the user's id with a real issuer's token.
+//! (into a `main` that returns `()`), the package builds, passes `cargo clippy --all-targets --
+//! -D warnings` and its tests (the module's unit tests among them); run, its own routes answer
+//! as before, and the new route answers 401 without a token and the user's id with a real
+//! issuer's token.
 
 mod support;
 
@@ -138,13 +139,18 @@ fn takes_the_module_and_builds(fixture: &str, args: &[&str]) -> PathBuf {
         }
     }
 
-    // Wired in as printed; then it builds under the package's own edition, and its tests (the
-    // module's unit tests among them) pass.
+    // Wired in as printed; then it builds under the package's own edition without a warning,
+    // and its tests (the module's unit tests among them) pass.
     let main_rs = dir.join("src/main.rs");
     let main = fs::read_to_string(&main_rs).unwrap();
     fs::write(&main_rs, wiring::apply(&main, &stdout)).unwrap();
     let label = format!("foreign-{fixture}");
     cargo(&dir, &label, &["build", "--all-targets"]);
+    cargo(
+        &dir,
+        &label,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    );
     let output = cargo(&dir, &label, &["test"]);
     assert!(output.contains("test result: ok."), "{output}");
 
