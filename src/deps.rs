@@ -108,6 +108,46 @@ pub fn edition(manifest: &str) -> Result<Option<String>> {
     })
 }
 
+/// The crypto backend of jsonwebtoken (one of its features). jsonwebtoken 11 picks its backend
+/// from its features at run time and panics at the first token when both are enabled, so the
+/// module uses the one the package has already chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CryptoBackend {
+    /// aws-lc-rs: authgate's default, and the choice of any package that has not made one.
+    #[default]
+    AwsLcRs,
+    /// The RustCrypto crates (`rsa`, `p256`, `ed25519-dalek`, `hmac`, `sha2`).
+    RustCrypto,
+}
+
+impl CryptoBackend {
+    /// Its jsonwebtoken feature.
+    pub fn feature(self) -> &'static str {
+        match self {
+            CryptoBackend::AwsLcRs => "aws_lc_rs",
+            CryptoBackend::RustCrypto => "rust_crypto",
+        }
+    }
+}
+
+/// The backend the package's own `jsonwebtoken` uses: RustCrypto when its entry in
+/// `[dependencies]` enables `rust_crypto` and not `aws_lc_rs`, else aws-lc-rs (also when the
+/// package has no jsonwebtoken of its own).
+pub fn jsonwebtoken_backend(manifest: &str) -> Result<CryptoBackend> {
+    let doc = parse_manifest(manifest)?;
+    let entry = doc
+        .get("dependencies")
+        .and_then(Item::as_table_like)
+        .and_then(|table| table.get("jsonwebtoken"));
+    let features = entry.map(features_of).unwrap_or_default();
+    let has = |feature: &str| features.iter().any(|f| f == feature);
+    Ok(if has("rust_crypto") && !has("aws_lc_rs") {
+        CryptoBackend::RustCrypto
+    } else {
+        CryptoBackend::AwsLcRs
+    })
+}
+
 /// Whether the manifest has a `[package]` table (a virtual workspace manifest has none).
 pub fn has_package(manifest: &str) -> Result<bool> {
     Ok(parse_manifest(manifest)?.get("package").is_some())
@@ -457,6 +497,35 @@ base64 = "0.22"
         assert_eq!(raise("~1.2", "1"), Raise::Unknown);
         assert_eq!(raise(">=1, <2", "1"), Raise::Unknown);
         assert_eq!(raise("*", "1"), Raise::Unknown);
+    }
+
+    #[test]
+    fn the_package_s_own_jsonwebtoken_backend_is_kept() {
+        let backend = |manifest: &str| jsonwebtoken_backend(manifest).unwrap();
+        assert_eq!(backend("[package]\nname = \"x\"\n"), CryptoBackend::AwsLcRs);
+        assert_eq!(
+            backend("[dependencies]\njsonwebtoken = \"11\"\n"),
+            CryptoBackend::AwsLcRs
+        );
+        assert_eq!(
+            backend(
+                "[dependencies]\njsonwebtoken = { version = \"11\", features = [\"rust_crypto\"] }\n"
+            ),
+            CryptoBackend::RustCrypto
+        );
+        assert_eq!(
+            backend(
+                "[dependencies.jsonwebtoken]\nversion = \"11\"\nfeatures = [\"rust_crypto\"]\n"
+            ),
+            CryptoBackend::RustCrypto
+        );
+        // Both: already the package's own choice to make at run time; nothing is added.
+        assert_eq!(
+            backend(
+                "[dependencies]\njsonwebtoken = { version = \"11\", features = [\"rust_crypto\", \"aws_lc_rs\"] }\n"
+            ),
+            CryptoBackend::AwsLcRs
+        );
     }
 
     #[test]

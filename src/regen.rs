@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::deps;
+use crate::deps::{self, CryptoBackend};
 use crate::error::{IoFailure, RegenFailure, UsageError};
 use crate::merge::{self, DiskText, Merged};
 use crate::options::{Answers, AnswersFile, NameSource, Options, Scope, defaults};
@@ -327,7 +327,14 @@ pub fn plan(
     options: &Options,
     previous: Option<&Options>,
 ) -> Result<Plan> {
-    let rendered = render::render_in(options, scope)?;
+    let manifest = read_text(root, Path::new(MANIFEST))?
+        .ok_or_else(|| UsageError::NoCargoToml(root.to_owned()))?;
+    // In a package of the user's, the module uses the jsonwebtoken backend it has chosen.
+    let crypto = match scope {
+        Scope::AuthModule => deps::jsonwebtoken_backend(&manifest.text)?,
+        Scope::Project => CryptoBackend::default(),
+    };
+    let rendered = render::render_in(options, scope, crypto)?;
     let wanted = regenerable(&rendered, scope);
 
     let pristine_root = root.join(PRISTINE_DIR);
@@ -393,8 +400,6 @@ pub fn plan(
     }
 
     // Cargo.toml: the dependencies the regenerated files name.
-    let manifest = read_text(root, Path::new(MANIFEST))?
-        .ok_or_else(|| UsageError::NoCargoToml(root.to_owned()))?;
     let sources: Vec<&str> = wanted
         .iter()
         .filter(|(path, _)| path.extension().is_some_and(|ext| ext == "rs"))

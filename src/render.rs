@@ -18,6 +18,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
+use crate::deps::CryptoBackend;
 use crate::options::{Options, Scope};
 use crate::plan;
 use crate::provider::ClaimRule;
@@ -36,24 +37,43 @@ pub const AUTHGATE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Renders the whole project for `options`, including `authgate.toml`.
 pub fn render(options: &Options) -> Result<RenderedFiles> {
-    render_in(options, Scope::Project)
+    render_files(options, Target::PROJECT, AUTHGATE_VERSION)
 }
 
 /// [`render`], for what authgate keeps up to date in the package: a project of its own, or the
 /// auth module alone in a package of the user's (whose `src/auth/` then allows what the
-/// user's code leaves unused of its API).
-pub fn render_in(options: &Options, scope: Scope) -> Result<RenderedFiles> {
-    render_files(options, scope, AUTHGATE_VERSION)
+/// user's code leaves unused of its API), with the package's jsonwebtoken backend.
+pub fn render_in(options: &Options, scope: Scope, crypto: CryptoBackend) -> Result<RenderedFiles> {
+    render_files(options, Target { scope, crypto }, AUTHGATE_VERSION)
 }
 
 /// [`render`], recording `authgate_version` instead of this build's version (for snapshots).
 pub fn render_with_version(options: &Options, authgate_version: &str) -> Result<RenderedFiles> {
-    render_files(options, Scope::Project, authgate_version)
+    render_files(options, Target::PROJECT, authgate_version)
 }
 
-fn render_files(options: &Options, scope: Scope, authgate_version: &str) -> Result<RenderedFiles> {
+/// Where the rendered files go.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    scope: Scope,
+    crypto: CryptoBackend,
+}
+
+impl Target {
+    /// A project of authgate's own, on its default backend.
+    const PROJECT: Target = Target {
+        scope: Scope::Project,
+        crypto: CryptoBackend::AwsLcRs,
+    };
+}
+
+fn render_files(
+    options: &Options,
+    target: Target,
+    authgate_version: &str,
+) -> Result<RenderedFiles> {
     let env = environment()?;
-    let ctx = Value::from(Serde(RenderContext::new(options, scope, authgate_version)));
+    let ctx = Value::from(Serde(RenderContext::new(options, target, authgate_version)));
     let mut files = RenderedFiles::new();
     for planned in plan::plan(options) {
         let name = planned.template.as_str();
@@ -185,6 +205,8 @@ struct RenderContext {
     resource: ResourceContext,
     /// The auth module alone, in a package authgate did not write (`authgate auth` there).
     module_only: bool,
+    /// jsonwebtoken's backend: `aws_lc_rs`, or `rust_crypto` in a package that chose it.
+    crypto: &'static str,
 }
 
 /// The chosen provider's row of the provider table, as the templates see it.
@@ -236,7 +258,7 @@ struct ResourceContext {
 }
 
 impl RenderContext {
-    fn new(options: &Options, scope: Scope, authgate_version: &str) -> Self {
+    fn new(options: &Options, target: Target, authgate_version: &str) -> Self {
         let spec = options.provider.spec();
         let keys = options.key_source();
         let resource = options.resource_names();
@@ -264,7 +286,7 @@ impl RenderContext {
                         example: var.example.replace("{resource}", &resource.plural_kebab),
                     })
                     .collect(),
-                jsonwebtoken_features: std::iter::once("aws_lc_rs")
+                jsonwebtoken_features: std::iter::once(target.crypto.feature())
                     .chain(spec.jsonwebtoken_features.iter().copied())
                     .collect(),
             },
@@ -290,7 +312,8 @@ impl RenderContext {
                 singular_words: resource.singular_words,
                 plural_words: resource.plural_words,
             },
-            module_only: scope == Scope::AuthModule,
+            module_only: target.scope == Scope::AuthModule,
+            crypto: target.crypto.feature(),
         }
     }
 }
@@ -597,7 +620,7 @@ mod tests {
         assert!(err.is_err());
         let ctx = Value::from(Serde(RenderContext::new(
             &default_options(),
-            Scope::Project,
+            Target::PROJECT,
             "0",
         )));
         let err = env.render_str("{{ resource.no_such_casing }}", ctx);

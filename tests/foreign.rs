@@ -38,10 +38,15 @@ const PASSWORD: &str = "correct-horse-battery-staple";
 /// Copies `tests/fixtures/foreign/<fixture>` to a fresh directory under
 /// `target/generated-projects/`, whose path stays the same between runs (cargo's fingerprints).
 fn copy_fixture(fixture: &str) -> PathBuf {
+    copy_fixture_as(fixture, fixture)
+}
+
+/// [`copy_fixture`] under another name, `case`, for a variant of it.
+fn copy_fixture_as(fixture: &str, case: &str) -> PathBuf {
     let source = repo_dir().join("tests/fixtures/foreign").join(fixture);
     let dir = repo_dir()
         .join("target/generated-projects")
-        .join(format!("foreign-{fixture}"));
+        .join(format!("foreign-{case}"));
     if dir.exists() {
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -93,7 +98,12 @@ fn dependencies(manifest: &str) -> BTreeMap<String, String> {
 /// Adds the module to `fixture` with `args`, checks what it changed, wires it in as printed,
 /// then builds the package and runs its tests. Returns the package's binary.
 fn takes_the_module_and_builds(fixture: &str, args: &[&str]) -> PathBuf {
-    let dir = copy_fixture(fixture);
+    takes_the_module_and_builds_in(&copy_fixture(fixture), args)
+}
+
+/// [`takes_the_module_and_builds`], in a copy of a fixture at `dir`.
+fn takes_the_module_and_builds_in(dir: &Path, args: &[&str]) -> PathBuf {
+    let dir = dir.to_owned();
     let before = contents(&dir);
     let manifest_before = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
 
@@ -144,7 +154,7 @@ fn takes_the_module_and_builds(fixture: &str, args: &[&str]) -> PathBuf {
     let main_rs = dir.join("src/main.rs");
     let main = fs::read_to_string(&main_rs).unwrap();
     fs::write(&main_rs, wiring::apply(&main, &stdout)).unwrap();
-    let label = format!("foreign-{fixture}");
+    let label = dir.file_name().unwrap().to_string_lossy().into_owned();
     cargo(&dir, &label, &["build", "--all-targets"]);
     cargo(
         &dir,
@@ -257,10 +267,16 @@ fn todos_edition_2021_takes_the_better_auth_module_and_keeps_its_routes() {
 #[test]
 fn jwt_with_its_own_jsonwebtoken_code_takes_the_oidc_module_and_keeps_its_flow() {
     let binary = takes_the_module_and_builds("jwt", &["--provider", "oidc", "--alg", "RS256"]);
+    its_own_flow_and_the_oidc_route(&binary);
+}
+
+/// The jwt example's own `/authorize` + `/protected` flow, and `/me` with a real
+/// `oidc-provider` RS256 token (and with the example's own token, refused).
+fn its_own_flow_and_the_oidc_route(binary: &Path) {
     let issuer = OidcProvider::start();
     let audience = oidc::audience("RS256");
     let mut api = Running::start(
-        &binary,
+        binary,
         &[
             ("JWT_SECRET", "the-example's-own-secret"),
             ("OIDC_ISSUER", issuer.issuer()),
@@ -289,6 +305,29 @@ fn jwt_with_its_own_jsonwebtoken_code_takes_the_oidc_module_and_keeps_its_flow()
     let (status, body) = api.call("GET", "/me", Some(&machine), None);
     assert_eq!((status, body.as_str()), (200, oidc::CLIENT_ID));
     assert_ne!(api.call("GET", "/protected", Some(&machine), None).0, 200);
+}
+
+/// The same package on jsonwebtoken's other backend, RustCrypto: the module must use it too,
+/// for jsonwebtoken panics at the first token when both backends are enabled.
+#[test]
+fn jwt_on_rust_crypto_keeps_its_backend_and_its_flow() {
+    let dir = copy_fixture_as("jwt", "jwt-rust-crypto");
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let manifest = manifest
+        .replace(
+            "name = \"example-jwt\"",
+            "name = \"example-jwt-rust-crypto\"",
+        )
+        .replace("features = [\"aws_lc_rs\"]", "features = [\"rust_crypto\"]");
+    assert!(manifest.contains("rust_crypto"), "{manifest}");
+    fs::write(dir.join("Cargo.toml"), &manifest).unwrap();
+
+    let binary = takes_the_module_and_builds_in(&dir, &["--provider", "oidc", "--alg", "RS256"]);
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let entry = &dependencies(&manifest)["dependencies.jsonwebtoken"];
+    assert!(!entry.contains("aws_lc_rs"), "a second backend: {entry}");
+    assert!(!manifest.contains("aws-lc-rs"), "{manifest}");
+    its_own_flow_and_the_oidc_route(&binary);
 }
 
 /// Built and tested only: its server needs a PostgreSQL database at start.
