@@ -357,6 +357,12 @@ function buildCorpus() {
     return base;
   };
   const withClaims = (change) => changed(baseClaims(), change);
+  const baseJsonText = () => JSON.stringify(baseClaims());
+  // JSON text with `member` put first, before the same member of `json`: a duplicate name.
+  const first = (json, member) =>
+    `{${JSON.stringify(member[0])}:${JSON.stringify(member[1])},${json.slice(1)}`;
+  const pad = (s) => s + "=".repeat((4 - (s.length % 4)) % 4);
+  const toStd = (s) => s.replace(/-/g, "+").replace(/_/g, "/");
   const withHeader = (change) => changed(baseHeader(), change);
 
   // Valid tokens, one per algorithm, with and without kid.
@@ -397,8 +403,32 @@ function buildCorpus() {
           `kid/${alg}/of-the-${other}-key`,
           build({ header: { ...header, kid: keys[other].kid } }),
         );
+        // This algorithm's signature, labelled as another accepted one (RS256 <-> PS256).
+        add(`alg/${alg}/relabelled-${other}`, build({ header: { ...header, alg: other }, alg }));
+        add(
+          `alg/${alg}/relabelled-${other}-with-its-kid`,
+          build({ header: { ...header, alg: other, kid: keys[other].kid }, alg }),
+        );
       }
+      const pem = keys[alg].public.export({ type: "spki", format: "pem" });
+      add(
+        `alg/${alg}/HS256-with-its-public-key`,
+        build({ header: { ...header, alg: "HS256" }, alg: "HS256", key: pem }),
+      );
+      add(`kid/${alg}/unknown`, build({ header: { ...header, kid: `${header.kid}-old` } }));
     }
+    add(
+      `dup/${alg}/payload-sub`,
+      build({ header, payload: first(baseJsonText(), [userClaim, `${USER}-2`]) }),
+    );
+    add(
+      `b64/${alg}/payload-padded-or-standard`,
+      build({
+        header,
+        payload: withClaims({ pad: "\u00ff\u00fe\u00fb>>>???" }),
+        segments: (h, p) => [h, toStd(pad(p))],
+      }),
+    );
   }
 
   add(
@@ -636,14 +666,19 @@ function buildCorpus() {
     add(name, build({ header: withHeader(change) }));
 
   // Encoding: every segment must be unpadded base64url of UTF-8 JSON objects, exactly three.
-  const pad = (s) => s + "=".repeat((4 - (s.length % 4)) % 4);
-  const toStd = (s) => s.replace(/-/g, "+").replace(/_/g, "/");
   const valid = build();
   const [vh, vp, vs] = valid.split(".");
   if (pad(vh) !== vh) add("b64/header-padded", build({ segments: (h, p) => [pad(h), p] }));
   if (pad(vp) !== vp) add("b64/payload-padded", build({ segments: (h, p) => [h, pad(p)] }));
   if (pad(vs) !== vs) add("b64/signature-padded", `${vh}.${vp}.${pad(vs)}`);
-  if (/[-_]/.test(vs)) add("b64/signature-standard-alphabet", `${vh}.${vp}.${toStd(vs)}`);
+  {
+    // A valid token whose signature has a `-` or `_` to rewrite (a short one may have none).
+    let n = 0;
+    let token = valid;
+    while (!/[-_]/.test(token.split(".")[2])) token = build({ payload: withClaims({ n: n++ }) });
+    const [h, p, sig] = token.split(".");
+    add("b64/signature-standard-alphabet", `${h}.${p}.${toStd(sig)}`);
+  }
   {
     // Non-canonical: the last character's unused low bits set (lenient decoders drop them).
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -771,8 +806,6 @@ function buildCorpus() {
   add("json/payload-trailing-garbage", build({ payload: `${baseJson}x` }));
   add("json/payload-lone-surrogate", build({ payload: `${baseJson.slice(0, -1)},"x":"\\ud800"}` }));
   // Duplicate members: JSON.parse keeps the last one, so each of these reads as a valid token there.
-  const first = (json, member) =>
-    `{${JSON.stringify(member[0])}:${JSON.stringify(member[1])},${json.slice(1)}`;
   add("dup/payload-sub", build({ payload: first(baseJson, [userClaim, `${USER}-2`]) }));
   add("dup/payload-exp", build({ payload: first(baseJson, ["exp", now - 3600]) }));
   if (claims0.iss)
