@@ -1,7 +1,10 @@
 // The reference side of authgate's differential test (tests/differential/mod.rs): one
 // provider's own verification library deciding a corpus of valid and mutated tokens.
 //
-//   node server.mjs <provider> <ALG,ALG,...> <user claim>
+//   node server.mjs <provider> <ALG,ALG,...> <user claim> [jwks]
+//
+// `jwks` (Clerk only): keys from a JWKS instead of the PEM key, fetched by @clerk/backend from
+// its Backend API, whose URL (`apiUrl`) is this loopback server.
 //
 // Generates keys, serves them on 127.0.0.1 as the provider would (a JWKS, OIDC discovery), builds
 // the corpus, decides every token with the library configured as the provider documents, then
@@ -21,10 +24,10 @@ function fail(message) {
   process.exit(1);
 }
 
-const [provider, algList, userClaim = "sub"] = process.argv.slice(2);
+const [provider, algList, userClaim = "sub", keyMode = "pem"] = process.argv.slice(2);
 const ALGS = (algList || "").split(",").filter(Boolean);
 if (!provider || ALGS.length === 0)
-  fail("usage: node server.mjs <provider> <ALG,...> [user claim]");
+  fail("usage: node server.mjs <provider> <ALG,...> [user claim] [jwks]");
 const PRIMARY = ALGS[0];
 const HMAC = PRIMARY.startsWith("HS");
 
@@ -184,11 +187,28 @@ function providerSpec() {
       };
     }
     case "clerk": {
-      const issuer = "https://clerk.example.com";
+      // Networkless with the PEM key (CLERK_JWT_KEY on both sides); or, with `jwks`, the
+      // instance's JWKS: the generated server reads {issuer}/.well-known/jwks.json (the Frontend
+      // API), @clerk/backend {apiUrl}/v1/jwks (the Backend API), both served here.
+      const jwksMode = keyMode === "jwks";
+      const issuer = jwksMode ? origin : "https://clerk.example.com";
       const pem = keys[PRIMARY].public.export({ type: "spki", format: "pem" });
+      let env;
+      let keyOptions;
+      if (jwksMode) {
+        routes["/.well-known/jwks.json"] = jwks;
+        routes["/v1/jwks"] = jwks;
+        env = { CLERK_ISSUER: issuer, CLERK_AUTHORIZED_PARTIES: CLERK_PARTY };
+        keyOptions = { secretKey: "sk_test_authgate_differential", apiUrl: origin };
+      } else {
+        env = { CLERK_ISSUER: issuer, CLERK_AUTHORIZED_PARTIES: CLERK_PARTY, CLERK_JWT_KEY: pem };
+        keyOptions = { jwtKey: pem };
+      }
       return {
-        library: "@clerk/backend verifyToken with jwtKey (networkless)",
-        env: { CLERK_ISSUER: issuer, CLERK_AUTHORIZED_PARTIES: CLERK_PARTY, CLERK_JWT_KEY: pem },
+        library: jwksMode
+          ? "@clerk/backend verifyToken with secretKey, its Backend API on loopback"
+          : "@clerk/backend verifyToken with jwtKey (networkless)",
+        env,
         header: { typ: "JWT", cat: "cl_B7d4PD111AAA" },
         user: "user_alice",
         claims: (user) => ({
@@ -202,7 +222,7 @@ function providerSpec() {
         }),
         decide: async (token) => {
           const { data, errors } = await clerkVerifyToken(token, {
-            jwtKey: pem,
+            ...keyOptions,
             authorizedParties: [CLERK_PARTY],
           });
           if (errors) throw errors[0];
@@ -369,8 +389,8 @@ function buildCorpus() {
   for (const alg of ALGS) {
     const header = { ...baseHeader(), alg, ...(HMAC ? {} : { kid: keys[alg].kid }) };
     add(`valid/${alg}`, build({ header }));
-    if (!HMAC) add(`valid/${alg}/no-kid`, build({ header: { ...header, kid: undefined } }));
-    else add(`valid/${alg}/with-kid`, build({ header: { ...header, kid: "any" } }));
+    if (!HMAC) add(`kid/${alg}/absent`, build({ header: { ...header, kid: undefined } }));
+    else add(`kid/${alg}/any-with-a-secret`, build({ header: { ...header, kid: "any" } }));
   }
   add("valid/other-user", build({ payload: spec.claims(`${USER}-2`) }), `${USER}-2`);
   // Every algorithm, not only the first: the same signature, key and time checks.
