@@ -6,11 +6,13 @@
 // `jwks` (Clerk only): keys from a JWKS instead of the PEM key, fetched by @clerk/backend from
 // its Backend API, whose URL (`apiUrl`) is this loopback server.
 //
-// Generates keys, serves them on 127.0.0.1 as the provider would (a JWKS, OIDC discovery), builds
-// the corpus, decides every token with the library configured as the provider documents, then
+// Generates keys, serves them on 127.0.0.1 as the provider would (a JWKS, OIDC discovery) and
 // prints one line:
 //   READY {"port":N,"env":{...the generated server's settings...},"library":"..."}
-// and serves GET /cases: [{name, token, user, library: "accept"|"refuse", library_reason}].
+// On the first GET /cases it builds the corpus, decides every token with the library configured
+// as the provider documents, and answers (the same list on every later request):
+//   [{name, token, user, library: "accept"|"refuse", library_reason, header, payload}]
+// `user` is the user id to put in the path; `header` and `payload` are the decoded text.
 // Exits when stdin closes. Nothing leaves the loopback interface.
 import { constants, createHmac, generateKeyPairSync, sign } from "node:crypto";
 import { verifyToken as clerkVerifyToken } from "@clerk/backend";
