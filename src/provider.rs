@@ -142,6 +142,18 @@ pub struct ProviderSpec {
     pub audience: ClaimRule,
     /// Where public keys come from; `None` for a provider that only shares a secret.
     pub public_keys: Option<KeySource>,
+    /// Whether a token must name its public key (`kid`), as the provider's own library
+    /// requires; else a token without one is verified with the key set's only key for its
+    /// algorithm, as `jose` and Auth0's library choose.
+    pub kid_required: bool,
+    /// The verification library its users would otherwise call, configured as the provider
+    /// documents: the reference of the differential test (`tests/differential/`).
+    pub library: &'static str,
+    /// What this provider's project refuses that its library accepts, beyond the rules every
+    /// project has (the generated README's security model lists both).
+    pub stricter: &'static [&'static str],
+    /// What its project accepts that the library refuses, on purpose.
+    pub laxer: &'static [&'static str],
     /// Every environment variable its project can read.
     pub env: &'static [EnvVar],
     /// Features of `jsonwebtoken` its module needs besides the crypto backend.
@@ -196,6 +208,12 @@ static PROVIDERS: [ProviderSpec; 5] = {
             typ_ignores_case: false,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Jwks),
+            kid_required: false,
+            library: "`jose`'s `jwtVerify` with `createRemoteJWKSet`, as Better Auth's docs call it",
+            stricter: &[],
+            laxer: &[
+                "a token inside the clock leeway past `exp` or before `nbf` (jose allows none by default)",
+            ],
             env: &[
                 var!(
                     "BETTER_AUTH_URL",
@@ -238,6 +256,10 @@ static PROVIDERS: [ProviderSpec; 5] = {
             typ_ignores_case: false,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Jwks),
+            kid_required: false,
+            library: "`express-oauth2-jwt-bearer`",
+            stricter: &["`scope` a string and `permissions` a list of strings"],
+            laxer: &[],
             env: &[
                 var!(
                     "AUTH0_DOMAIN",
@@ -288,6 +310,15 @@ static PROVIDERS: [ProviderSpec; 5] = {
             typ_ignores_case: false,
             audience: ClaimRule::Absent,
             public_keys: Some(KeySource::Jwks),
+            // @clerk/backend looks its keys up by `kid` only.
+            kid_required: true,
+            library: "`@clerk/backend`'s `verifyToken`",
+            stricter: &[
+                "session tokens only: the `cat` header absent or a session category, `sid` present",
+                "`iss` required and exactly `CLERK_ISSUER` (`verifyToken` checks no issuer)",
+                "`aud`, when present, a string or an array of strings",
+            ],
+            laxer: &[],
             env: &[
                 var!(
                     "CLERK_ISSUER",
@@ -333,6 +364,12 @@ static PROVIDERS: [ProviderSpec; 5] = {
             typ_ignores_case: true,
             audience: ClaimRule::Required,
             public_keys: Some(KeySource::Discovery),
+            kid_required: false,
+            library: "`oauth4webapi`'s `validateJwtAccessToken` (RFC 9068)",
+            stricter: &[],
+            laxer: &[
+                "access tokens outside the RFC 9068 profile: `typ` absent or `JWT`, no `iat`, and `jti` and `client_id` missing or of any type (this API reads neither)",
+            ],
             env: &[
                 var!(
                     "OIDC_ISSUER",
@@ -363,6 +400,12 @@ static PROVIDERS: [ProviderSpec; 5] = {
             typ_ignores_case: false,
             audience: ClaimRule::WhenConfigured,
             public_keys: None,
+            kid_required: false,
+            library: "`jose`'s `jwtVerify` with the secret (there is no provider library)",
+            stricter: &[],
+            laxer: &[
+                "a token inside the clock leeway past `exp` or before `nbf` (jose allows none by default)",
+            ],
             env: &[
                 var!(
                     "JWT_SECRET",

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::deps::CryptoBackend;
 use crate::options::{Options, Scope};
 use crate::plan;
-use crate::provider::ClaimRule;
+use crate::provider::{ClaimRule, ProviderSpec};
 
 /// A rendered project: relative path → file text (newlines normalised to `\n`).
 pub type RenderedFiles = BTreeMap<PathBuf, String>;
@@ -229,6 +229,11 @@ struct ProviderContext {
     typ_ignores_case: bool,
     /// How `aud` is checked: `required`, `when-configured` or `absent`.
     audience: ClaimRule,
+    /// Whether a token must name its key (`kid`); else one without it is verified with the
+    /// set's only key for its algorithm.
+    kid_required: bool,
+    /// How its project compares with its verification library, as README lines.
+    compared: Vec<String>,
     /// The variables its project reads with this key source.
     env: Vec<EnvContext>,
     /// Every feature of `jsonwebtoken` the module needs.
@@ -276,6 +281,8 @@ impl RenderContext {
                 accepted_typ: spec.accepted_typ,
                 typ_ignores_case: spec.typ_ignores_case,
                 audience: spec.audience,
+                kid_required: spec.kid_required,
+                compared: wrap(&compared(spec), README_WIDTH),
                 env: spec
                     .env_for(keys)
                     .map(|var| EnvContext {
@@ -320,6 +327,33 @@ impl RenderContext {
 
 /// The width of a comment's text in the generated files (100 columns, less `# `).
 const COMMENT_WIDTH: usize = 98;
+/// The width of the README's indented paragraphs (two spaces of indent, 100 columns).
+const README_WIDTH: usize = 98;
+
+/// What the provider's project accepts and refuses compared with its library, for the
+/// README's security model.
+fn compared(spec: &ProviderSpec) -> String {
+    let mut text = format!(
+        "Tried side by side with {} on some 200 crafted tokens (authgate's differential test), \
+         this API accepts no token that library refuses",
+        spec.library
+    );
+    if !spec.laxer.is_empty() {
+        text.push_str(", but ");
+        text.push_str(&spec.laxer.join("; "));
+    }
+    text.push_str(
+        ". It is stricter by the rules above: the algorithm allowlist, `exp` required, `iat` and \
+         `nbf` not in the future, the user id's length, strict types, `crit`, `cnf`, strict \
+         base64url, UTF-8 and unique member names, the 8 KiB limit",
+    );
+    for rule in spec.stricter {
+        text.push_str("; ");
+        text.push_str(rule);
+    }
+    text.push('.');
+    text
+}
 
 /// `the API identifier` → `The API identifier.`
 fn sentence(text: &str) -> String {

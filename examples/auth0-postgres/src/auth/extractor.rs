@@ -50,9 +50,7 @@ where
         let verifier = Arc::<Verifier>::from_ref(state);
         let user = verifier.verify(token).await?;
         // Writes need the configured scope (AUTH0_WRITE_SCOPE), when there is one.
-        if !parts.method.is_safe()
-            && let Some(scope) = verifier.write_scope()
-        {
+        if let Some(scope) = verifier.write_scope().filter(|_| !parts.method.is_safe()) {
             user.require_scope(scope)?;
         }
         Ok(user)

@@ -68,6 +68,15 @@ fn raw_header(token: &str) -> Option<serde_json::Map<String, serde_json::Value>>
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()
 }
 
+/// Whether the token's claims (its second part) decode to UTF-8 text.
+fn claims_are_utf8(token: &str) -> bool {
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|claims| URL_SAFE_NO_PAD.decode(claims).ok())
+        .is_some_and(|claims| std::str::from_utf8(&claims).is_ok())
+}
+
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3); only its shape is checked here,
 /// membership is the library's job.
 #[derive(Deserialize)]
@@ -154,6 +163,19 @@ impl Verifier {
         // enforces it.
         if raw_header.contains_key("crit") {
             return Err("critical header extension");
+        }
+        // jsonwebtoken reads `kid: null` and `typ: null` as absent; here they are refusals.
+        if ["kid", "typ"].iter().any(|member| {
+            raw_header
+                .get(*member)
+                .is_some_and(|value| !value.is_string())
+        }) {
+            return Err("kid or typ not a string");
+        }
+        // RFC 8259 §8.1: JSON text is UTF-8. serde_json checks only the strings it reads, so
+        // a claim this API ignores could hide bytes that are not.
+        if !claims_are_utf8(token) {
+            return Err("claims not UTF-8");
         }
         let validation = self
             .validations

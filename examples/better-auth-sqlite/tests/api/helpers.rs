@@ -179,7 +179,12 @@ impl SigningKey {
 
     /// [`Self::sign_with`] for a header given as JSON, with members `Header` cannot express.
     pub fn sign_json(&self, header: &Value, claims: &Value) -> String {
-        let signing_input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+        self.sign_bytes(header, claims.to_string().as_bytes())
+    }
+
+    /// [`Self::sign_json`] for claims given as bytes, which need not be JSON, nor UTF-8.
+    pub fn sign_bytes(&self, header: &Value, claims: &[u8]) -> String {
+        let signing_input = format!("{}.{}", b64(header.to_string()), b64(claims));
         let message = signing_input.as_bytes();
         let signature = match &*self.signer {
             Signer::Ed25519(pair) => pair.sign(message).as_ref().to_vec(),

@@ -540,6 +540,39 @@ async fn a_critical_header_extension_is_401() {
     }
 }
 
+// The header's `kid` and `typ`, when present, are strings: `null` is not their absence (as
+// jsonwebtoken would read it), and neither is a number or a list.
+#[tokio::test]
+async fn a_kid_or_typ_that_is_not_a_string_is_401() {
+    let app = spawn_app().await;
+    let claims = app.claims(USER);
+    let cases: [(&str, Value); 4] = [
+        ("kid", Value::Null),
+        ("typ", Value::Null),
+        ("kid", json!(7)),
+        ("typ", json!(["JWT"])),
+    ];
+    for (member, value) in cases {
+        let mut header = serde_json::to_value(app.key.header()).unwrap();
+        header[member] = value.clone();
+        let token = app.key.sign_json(&header, &claims);
+        assert_refused(&app, &token, &format!("{member}: {value}")).await;
+    }
+}
+
+// RFC 8259 §8.1: JSON text is UTF-8. A byte that is not, even inside a claim this API does not
+// read, makes the claims unreadable.
+#[tokio::test]
+async fn claims_that_are_not_utf8_are_401() {
+    let app = spawn_app().await;
+    let mut claims = app.claims(USER).to_string().into_bytes();
+    assert_eq!(claims.pop(), Some(b'}'));
+    claims.extend_from_slice(b",\"note\":\"\xff\"}");
+    let header = serde_json::to_value(app.key.header()).unwrap();
+    let token = app.key.sign_bytes(&header, &claims);
+    assert_refused(&app, &token, "byte 0xff in an unread claim").await;
+}
+
 // RFC 9449 §7, RFC 8705 §3: a token bound to a key (`cnf`) is usable only with a proof of that
 // key. Presented as a plain bearer token, as a stolen DPoP-bound token would be, it is refused.
 #[tokio::test]

@@ -1,6 +1,5 @@
 //! The JWKS cache: keys fetched from the provider, indexed by `kid`, kept fresh in the
-//! background and on an unknown `kid`, and kept through an outage. A token without `kid` is
-//! verified with the only key for its algorithm, when there is exactly one.
+//! background and on an unknown `kid`, and kept through an outage.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -41,24 +40,8 @@ struct KeySetDocument {
 #[derive(Default)]
 struct KeySet {
     by_kid: HashMap<String, Arc<VerifyingKey>>,
-    /// Every usable key, with or without a `kid`, for tokens that name none.
+    /// Every usable key.
     all: Vec<Arc<VerifyingKey>>,
-}
-
-impl KeySet {
-    /// The one key usable with `alg`; `None` when there are none, or several (they are never
-    /// tried in turn).
-    fn only_key_for(&self, alg: Algorithm) -> Option<Arc<VerifyingKey>> {
-        let mut candidates = self.all.iter().filter(|key| key.algorithms.contains(&alg));
-        match (candidates.next(), candidates.next()) {
-            (Some(key), None) => Some(key.clone()),
-            _ => None,
-        }
-    }
-
-    fn has_key_for(&self, alg: Algorithm) -> bool {
-        self.all.iter().any(|key| key.algorithms.contains(&alg))
-    }
 }
 
 /// Keys by `kid`, fetched from one JWKS URL.
@@ -131,16 +114,6 @@ impl JwksCache {
         }
         self.refresh_on_demand().await;
         self.current().by_kid.get(kid).cloned()
-    }
-
-    /// The key for a token that names no `kid`: the key set's only key usable with `alg` (as
-    /// the providers' own libraries choose). With no such key the set is refreshed as for an
-    /// unknown `kid`; with several, the token is refused.
-    pub async fn only_key_for(&self, alg: Algorithm) -> Option<Arc<VerifyingKey>> {
-        if !self.current().has_key_for(alg) {
-            self.refresh_on_demand().await;
-        }
-        self.current().only_key_for(alg)
     }
 
     /// Refreshes the key set for a key it lacks, unless a refresh for a miss happened less than
@@ -217,8 +190,8 @@ impl JwksCache {
 }
 
 /// Keeps the keys that can verify a signature with an allowed algorithm; skips the rest (other
-/// types, encryption keys, symmetric keys) instead of failing the set. A key without `kid`
-/// serves only tokens that name none.
+/// types, encryption keys, symmetric keys, keys without `kid`, which no token can name)
+/// instead of failing the set.
 fn usable_keys(values: Vec<serde_json::Value>) -> KeySet {
     let mut keys = KeySet::default();
     for value in values {
@@ -229,13 +202,14 @@ fn usable_keys(values: Vec<serde_json::Value>) -> KeySet {
             continue;
         };
         let key = Arc::new(key);
-        if let Some(kid) = jwk.common.key_id {
-            if keys.by_kid.contains_key(&kid) {
-                tracing::warn!(%kid, "JWKS lists this kid twice; keeping the first key");
-                continue;
-            }
-            keys.by_kid.insert(kid, key.clone());
+        let Some(kid) = jwk.common.key_id else {
+            continue;
+        };
+        if keys.by_kid.contains_key(&kid) {
+            tracing::warn!(%kid, "JWKS lists this kid twice; keeping the first key");
+            continue;
         }
+        keys.by_kid.insert(kid, key.clone());
         keys.all.push(key);
     }
     keys

@@ -73,6 +73,15 @@ fn raw_header(token: &str) -> Option<serde_json::Map<String, serde_json::Value>>
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()
 }
 
+/// Whether the token's claims (its second part) decode to UTF-8 text.
+fn claims_are_utf8(token: &str) -> bool {
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|claims| URL_SAFE_NO_PAD.decode(claims).ok())
+        .is_some_and(|claims| std::str::from_utf8(&claims).is_ok())
+}
+
 /// The `typ` headers a token may carry, compared exactly as Clerk's own library
 /// does; absent is accepted too.
 const ACCEPTED_TYPES: &[&str] = &["JWT"];
@@ -180,6 +189,19 @@ impl Verifier {
         if raw_header.contains_key("crit") {
             return Err("critical header extension");
         }
+        // jsonwebtoken reads `kid: null` and `typ: null` as absent; here they are refusals.
+        if ["kid", "typ"].iter().any(|member| {
+            raw_header
+                .get(*member)
+                .is_some_and(|value| !value.is_string())
+        }) {
+            return Err("kid or typ not a string");
+        }
+        // RFC 8259 §8.1: JSON text is UTF-8. serde_json checks only the strings it reads, so
+        // a claim this API ignores could hide bytes that are not.
+        if !claims_are_utf8(token) {
+            return Err("claims not UTF-8");
+        }
         // One instance key also signs machine (M2M) tokens, which @clerk/backend tells apart by
         // the `cat` header. Only session tokens pass: no category, the session category, or the
         // one Clerk's SDK ignores.
@@ -241,13 +263,8 @@ impl Verifier {
         if let Some(pinned) = &self.pinned {
             return Ok(pinned.clone());
         }
-        let Some(kid) = header.kid.as_deref() else {
-            return self
-                .jwks
-                .only_key_for(header.alg)
-                .await
-                .ok_or("no kid, and not exactly one key for its algorithm");
-        };
+        // Clerk's own library looks its keys up by `kid` only.
+        let kid = header.kid.as_deref().ok_or("no kid")?;
         if kid.is_empty() || kid.len() > MAX_KID_BYTES {
             return Err("unusable kid");
         }
