@@ -118,16 +118,6 @@ pub enum UsageError {
     ClerkRs256Only,
 
     #[error(
-        "{provider} can sign with {alg}, but the generated project cannot verify it (jsonwebtoken \
-         has no {alg}); choose {choices} and configure the issuer to sign with it"
-    )]
-    UnverifiableAlgorithm {
-        provider: &'static str,
-        alg: &'static str,
-        choices: String,
-    },
-
-    #[error(
         "auth0 signs an API's tokens with one algorithm: HS256 (the API's signing secret) cannot \
          be combined with {alg}; pass either --alg HS256 or --alg RS256/PS256"
     )]

@@ -553,7 +553,7 @@ fn providers_lists_algorithms_claims_and_environment() {
     let stdout = String::from_utf8(output).unwrap();
     for expected in [
         "better-auth: ",
-        "  algorithms:  EdDSA (default), ES256, ES512 (cannot be verified), RS256, PS256\n",
+        "  algorithms:  EdDSA (default), ES256, ES512, RS256, PS256\n",
         "BETTER_AUTH_URL",
         "auth0: ",
         "  algorithms:  RS256 (default), PS256, HS256\n",
@@ -563,7 +563,7 @@ fn providers_lists_algorithms_claims_and_environment() {
         "  algorithms:  RS256 (default)\n",
         "CLERK_AUTHORIZED_PARTIES",
         "oidc: ",
-        "  algorithms:  RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA\n",
+        "  algorithms:  RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA\n",
         "OIDC_ISSUER",
         "shared-secret: ",
         "  algorithms:  HS256 (default), HS384, HS512\n",
