@@ -48,6 +48,13 @@ pub enum UsageError {
     EditionTooOld { path: PathBuf, edition: String },
 
     #[error(
+        "`{}` builds jsonwebtoken with its RustCrypto backend (`rust_crypto`), and ES512 is \
+         verified with aws-lc-rs, which authgate does not add beside it: choose another algorithm \
+         with `--alg`, or switch jsonwebtoken to `aws_lc_rs`", .0.display()
+    )]
+    Es512NeedsAwsLcRs(PathBuf),
+
+    #[error(
         "`{}` exists and authgate did not write it (there is no authgate.toml); move it away or \
          rename it, then run `authgate auth` again", .0.display()
     )]
@@ -116,16 +123,6 @@ pub enum UsageError {
 
     #[error("clerk signs with RS256 only")]
     ClerkRs256Only,
-
-    #[error(
-        "{provider} can sign with {alg}, but the generated project cannot verify it (jsonwebtoken \
-         has no {alg}); choose {choices} and configure the issuer to sign with it"
-    )]
-    UnverifiableAlgorithm {
-        provider: &'static str,
-        alg: &'static str,
-        choices: String,
-    },
 
     #[error(
         "auth0 signs an API's tokens with one algorithm: HS256 (the API's signing secret) cannot \

@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use crate::options::{Options, Scope, Storage};
-use crate::provider::Provider;
+use crate::provider::{Algorithm, Provider};
 
 /// The suffix every template file carries.
 pub const TEMPLATE_SUFFIX: &str = ".jinja";
@@ -29,6 +29,8 @@ pub enum When {
     Storage(Storage),
     /// Keys fetched over the network: a JWKS URL or discovery.
     RemoteKeys,
+    /// ES512 among the algorithms: jsonwebtoken cannot verify it.
+    Es512,
 }
 
 /// Whether `authgate auth` rewrites a file.
@@ -130,6 +132,7 @@ pub const PLAN: &[Entry] = &[
     entry("auth", "src/auth/extractor.rs", Always, Module),
     entry("auth", "src/auth/verifier.rs", Always, Module),
     entry("keys/jwks", "src/auth/jwks.rs", When::RemoteKeys, Module),
+    entry("auth", "src/auth/es512.rs", When::Es512, Module),
     entry(
         "providers/{provider}",
         "src/auth/settings.rs",
@@ -158,6 +161,7 @@ impl Entry {
             When::Database => options.storage != Storage::Memory,
             When::Storage(storage) => options.storage == storage,
             When::RemoteKeys => options.key_source().is_remote(),
+            When::Es512 => options.algorithms.contains(&Algorithm::ES512),
         }
     }
 

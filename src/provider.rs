@@ -354,7 +354,7 @@ static PROVIDERS: [ProviderSpec; 5] = {
             summary: "any OpenID Connect issuer, configured through discovery",
             users: "users of your OpenID Connect provider",
             algorithms: &[
-                RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA,
+                RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA,
             ],
             user_claim: "sub",
             user_claim_note: "the subject the issuer assigns",
@@ -501,7 +501,7 @@ impl Provider {
         }
         let supported = self.algorithms();
         match algorithms.iter().find(|alg| !supported.contains(alg)) {
-            None => self.check_verifiable(algorithms),
+            None => self.check_combination(algorithms),
             Some(alg) => Err(match self {
                 Provider::BetterAuth if alg.is_hmac() => {
                     UsageError::BetterAuthHmac { alg: alg.as_str() }
@@ -516,22 +516,8 @@ impl Provider {
         }
     }
 
-    /// Checks that the generated verifier can verify every algorithm, and that the combination
-    /// is one the provider actually issues.
-    fn check_verifiable(self, algorithms: &[Algorithm]) -> Result<(), UsageError> {
-        if let Some(alg) = algorithms.iter().find(|alg| !alg.is_verifiable()) {
-            let choices: Vec<&str> = self
-                .algorithms()
-                .iter()
-                .filter(|a| a.is_verifiable())
-                .map(|a| a.as_str())
-                .collect();
-            return Err(UsageError::UnverifiableAlgorithm {
-                provider: self.as_str(),
-                alg: alg.as_str(),
-                choices: join_choices(&choices),
-            });
-        }
+    /// Checks that the combination is one the provider actually issues.
+    fn check_combination(self, algorithms: &[Algorithm]) -> Result<(), UsageError> {
         if self == Provider::Auth0
             && algorithms.contains(&Algorithm::HS256)
             && let Some(alg) = algorithms.iter().find(|alg| !alg.is_hmac())
@@ -629,11 +615,6 @@ impl Algorithm {
             Algorithm::HS512 => Some(64),
             _ => None,
         }
-    }
-
-    /// Whether jsonwebtoken, the generated project's JWT library, can verify it.
-    pub fn is_verifiable(self) -> bool {
-        self != Algorithm::ES512
     }
 }
 

@@ -41,6 +41,7 @@ use crate::deps::{self, CryptoBackend};
 use crate::error::{IoFailure, RegenFailure, UsageError};
 use crate::merge::{self, DiskText, Merged};
 use crate::options::{Answers, AnswersFile, NameSource, Options, Scope, defaults};
+use crate::provider::Algorithm;
 use crate::render::{self, ANSWERS_FILE, AUTHGATE_VERSION, RenderedFiles};
 use crate::write;
 
@@ -334,6 +335,9 @@ pub fn plan(
         Scope::AuthModule => deps::jsonwebtoken_backend(&manifest.text)?,
         Scope::Project => CryptoBackend::default(),
     };
+    if crypto == CryptoBackend::RustCrypto && options.algorithms.contains(&Algorithm::ES512) {
+        return Err(UsageError::Es512NeedsAwsLcRs(root.join(MANIFEST)).into());
+    }
     let rendered = render::render_in(options, scope, crypto)?;
     let wanted = regenerable(&rendered, scope);
 

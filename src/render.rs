@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::deps::CryptoBackend;
 use crate::options::{Options, Scope};
 use crate::plan;
-use crate::provider::{ClaimRule, ProviderSpec};
+use crate::provider::{Algorithm, ClaimRule, ProviderSpec};
 
 /// A rendered project: relative path → file text (newlines normalised to `\n`).
 pub type RenderedFiles = BTreeMap<PathBuf, String>;
@@ -197,6 +197,8 @@ struct RenderContext {
     hmac: bool,
     /// ... or with keys fetched over the network (Clerk may also pin one PEM key at run time).
     uses_jwks: bool,
+    /// ES512 (ECDSA with P-521) is allowed: jsonwebtoken cannot verify it, aws-lc-rs does.
+    es512: bool,
     /// RFC 7518 §3.2: the shortest secret the allowlist's longest hash accepts (0 without HMAC).
     min_secret_bytes: usize,
     user_claim: String,
@@ -301,6 +303,7 @@ impl RenderContext {
             algorithms: options.algorithms.iter().map(|a| a.as_str()).collect(),
             hmac: !keys.is_remote(),
             uses_jwks: keys.is_remote(),
+            es512: options.algorithms.contains(&Algorithm::ES512),
             min_secret_bytes: options
                 .algorithms
                 .iter()
@@ -398,7 +401,7 @@ mod tests {
     use super::*;
     use crate::options::Storage;
     use crate::plan::TEMPLATE_SUFFIX;
-    use crate::provider::{Algorithm, KeySource, Provider};
+    use crate::provider::{KeySource, Provider};
 
     fn default_options() -> Options {
         Options::defaults("my-api").unwrap()

@@ -325,19 +325,9 @@ pub(crate) fn providers(listings: &[Listing]) -> String {
         let algorithms: Vec<String> = listing
             .algorithms
             .iter()
-            .map(|listed| {
-                let mut notes = Vec::new();
-                if listed.default {
-                    notes.push("default");
-                }
-                if !listed.verifiable {
-                    notes.push("cannot be verified");
-                }
-                if notes.is_empty() {
-                    listed.algorithm.to_string()
-                } else {
-                    format!("{} ({})", listed.algorithm, notes.join(", "))
-                }
+            .map(|listed| match listed.default {
+                true => format!("{} (default)", listed.algorithm),
+                false => listed.algorithm.to_string(),
             })
             .collect();
         let _ = writeln!(out, "{}: {}", listing.provider, listing.description);

@@ -553,7 +553,7 @@ fn providers_lists_algorithms_claims_and_environment() {
     let stdout = String::from_utf8(output).unwrap();
     for expected in [
         "better-auth: ",
-        "  algorithms:  EdDSA (default), ES256, ES512 (cannot be verified), RS256, PS256\n",
+        "  algorithms:  EdDSA (default), ES256, ES512, RS256, PS256\n",
         "BETTER_AUTH_URL",
         "auth0: ",
         "  algorithms:  RS256 (default), PS256, HS256\n",
@@ -563,7 +563,7 @@ fn providers_lists_algorithms_claims_and_environment() {
         "  algorithms:  RS256 (default)\n",
         "CLERK_AUTHORIZED_PARTIES",
         "oidc: ",
-        "  algorithms:  RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA\n",
+        "  algorithms:  RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA\n",
         "OIDC_ISSUER",
         "shared-secret: ",
         "  algorithms:  HS256 (default), HS384, HS512\n",
@@ -653,6 +653,27 @@ fn auth_refuses_a_target_that_is_not_a_rust_package() {
         &["auth", "--yes"],
         "`./Cargo.toml` sets edition 2018; the auth module needs edition 2021 or 2024: migrate \
          with `cargo fix --edition`, set `edition = \"2021\"`, then run again",
+    );
+    refused_with(
+        |dir| {
+            fs::write(
+                dir.join("Cargo.toml"),
+                "[package]\nname = \"mine\"\nedition = \"2021\"\n\n[dependencies]\n\
+                 jsonwebtoken = { version = \"11\", features = [\"rust_crypto\"] }\n",
+            )
+            .unwrap()
+        },
+        &[
+            "auth",
+            "--provider",
+            "better-auth",
+            "--alg",
+            "ES512",
+            "--yes",
+        ],
+        "`./Cargo.toml` builds jsonwebtoken with its RustCrypto backend (`rust_crypto`), and \
+         ES512 is verified with aws-lc-rs, which authgate does not add beside it: choose another \
+         algorithm with `--alg`, or switch jsonwebtoken to `aws_lc_rs`",
     );
     refused_with(
         |dir| {

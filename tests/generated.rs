@@ -98,6 +98,10 @@ impl Scenario {
         Scenario::provider("better-auth-es256", Provider::BetterAuth, &["ES256"])
     }
 
+    fn better_auth_es512() -> Scenario {
+        Scenario::provider("better-auth-es512", Provider::BetterAuth, &["ES512"])
+    }
+
     fn better_auth_rsa() -> Scenario {
         Scenario::provider(
             "better-auth-rs256-ps256",
@@ -112,6 +116,10 @@ impl Scenario {
             Provider::Oidc,
             &["RS256", "ES256", "EdDSA"],
         )
+    }
+
+    fn oidc_rs256_es512() -> Scenario {
+        Scenario::provider("oidc-rs256-es512", Provider::Oidc, &["RS256", "ES512"])
     }
 
     /// A provider with the given algorithms (`--provider P --alg A,B`).
@@ -321,6 +329,11 @@ fn better_auth_es256_project_is_formatted_and_passes_clippy_and_its_own_tests() 
 }
 
 #[test]
+fn better_auth_es512_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::better_auth_es512());
+}
+
+#[test]
 fn better_auth_rs256_ps256_project_is_formatted_and_passes_clippy_and_its_own_tests() {
     check_formatted_clippy_clean_and_tested(&Scenario::better_auth_rsa());
 }
@@ -355,6 +368,12 @@ fn clerk_project_is_formatted_and_passes_clippy_and_its_own_tests() {
 #[test]
 fn oidc_project_is_formatted_and_passes_clippy_and_its_own_tests() {
     check_formatted_clippy_clean_and_tested(&Scenario::oidc_multi());
+}
+
+/// ES512, which jsonwebtoken cannot verify, beside an algorithm it verifies.
+#[test]
+fn oidc_rs256_es512_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::oidc_rs256_es512());
 }
 
 /// HS512 and the user id in a claim of its own (`--user-claim user_id`).
@@ -630,6 +649,11 @@ fn default_project_serves_real_better_auth_tokens() {
 #[test]
 fn es256_project_serves_real_better_auth_tokens() {
     serves_real_better_auth_tokens(&Scenario::better_auth_es256(), "ES256");
+}
+
+#[test]
+fn es512_project_serves_real_better_auth_tokens() {
+    serves_real_better_auth_tokens(&Scenario::better_auth_es512(), "ES512");
 }
 
 /// One project accepting RS256 and PS256, against a Better Auth server signing with each.

@@ -3,7 +3,6 @@
 //! The facts come from the provider table ([`Provider::spec`]); this module picks what the
 //! reports in [`crate::report`] print, so that they see plain data.
 
-use crate::error::UsageError;
 use crate::options::Options;
 use crate::provider::{Algorithm, EnvVar, Provider, join_choices};
 use crate::report;
@@ -30,8 +29,6 @@ pub(crate) struct ListedAlgorithm {
     pub algorithm: Algorithm,
     /// What the project accepts when `--alg` is not given.
     pub default: bool,
-    /// False when the provider signs with it but the generated project cannot check it.
-    pub verifiable: bool,
 }
 
 /// `authgate providers`: returns the listing of every provider.
@@ -48,10 +45,6 @@ fn listing(provider: Provider) -> Listing {
         .map(|&algorithm| ListedAlgorithm {
             algorithm,
             default: algorithm == default,
-            verifiable: !matches!(
-                provider.check_algorithms(&[algorithm]),
-                Err(UsageError::UnverifiableAlgorithm { .. })
-            ),
         })
         .collect();
     let spec = provider.spec();

@@ -42,6 +42,11 @@ fn differential_better_auth_es256() {
 }
 
 #[test]
+fn differential_better_auth_es512() {
+    differential(&Scenario::better_auth_es512());
+}
+
+#[test]
 fn differential_better_auth_rs256_ps256() {
     differential(&Scenario::better_auth_rsa());
 }
@@ -83,6 +88,11 @@ fn differential_oidc_rs256_es256_eddsa() {
 }
 
 /// HS512, and the user id in a claim of its own (`user_id`).
+#[test]
+fn differential_oidc_rs256_es512() {
+    differential(&Scenario::oidc_rs256_es512());
+}
+
 #[test]
 fn differential_shared_secret_hs512_user_id() {
     differential(&Scenario::with(
