@@ -4,7 +4,9 @@
 //! A crate is needed when the rendered Cargo.toml lists it (in `[dependencies]` or
 //! `[dev-dependencies]`) and a regenerated file names it (`crate_name::`). For each such crate:
 //! - missing: added to the same table, as authgate renders it;
-//! - present with a plain version requirement (`"1.2"`, `"^0.8"`) older than authgate's: raised;
+//! - present with a plain version requirement (`"1.2"`, `"^0.8"`) older than authgate's: raised
+//!   (and noted in [`EditedManifest::breaking`] when across a breaking release, which
+//!   `authgate auth` refuses in a package of the user's);
 //! - present without some feature authgate's entry enables: the feature is added, the user's own
 //!   features (and `default-features`) are kept;
 //! - present as a path, git or workspace dependency, or with another kind of requirement
@@ -34,6 +36,18 @@ pub struct EditedManifest {
     pub features: Vec<String>,
     /// Entries left as the user set them although authgate's differ.
     pub left_alone: Vec<String>,
+    /// Requirements raised across a breaking release (`axum 0.7 → 0.8`): code written for the
+    /// old version may not build with the new one.
+    pub breaking: Vec<TooOld>,
+}
+
+/// A dependency whose version requirement is older than the module needs, across a breaking
+/// release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooOld {
+    pub name: String,
+    pub found: String,
+    pub needed: String,
 }
 
 impl EditedManifest {
@@ -49,6 +63,27 @@ impl EditedManifest {
         .map(|(what, items)| format!("{what} {}", items.join(", ")))
         .collect::<Vec<_>>()
         .join("; ")
+    }
+}
+
+impl EditedManifest {
+    /// Notes that `name`'s requirement went from `found` to `needed`, and whether across a
+    /// breaking release (semver: another major version, or another minor one before 1.0).
+    fn raised(&mut self, name: &str, found: &str, needed: &str) {
+        self.raised.push(format!("{name} {found} → {needed}"));
+        let compatible = match (lowest_version(found), lowest_version(needed)) {
+            (Some((0, 0, a)), Some((0, 0, b))) => a == b,
+            (Some((0, a, _)), Some((0, b, _))) => a == b,
+            (Some((a, ..)), Some((b, ..))) => a == b,
+            _ => false,
+        };
+        if !compatible {
+            self.breaking.push(TooOld {
+                name: name.to_owned(),
+                found: found.to_owned(),
+                needed: needed.to_owned(),
+            });
+        }
     }
 }
 
@@ -198,7 +233,7 @@ fn update(name: &str, item: &mut Item, wanted: &Item, edited: &mut EditedManifes
     if let Some(current) = item.as_str().map(str::to_owned) {
         let version = match raise(&current, &wanted_version) {
             Raise::To(version) => {
-                edited.raised.push(format!("{name} {current} → {version}"));
+                edited.raised(name, &current, &version);
                 version
             }
             Raise::No => current.clone(),
@@ -245,7 +280,7 @@ fn update(name: &str, item: &mut Item, wanted: &Item, edited: &mut EditedManifes
         Some(current) => match raise(&current, &wanted_version) {
             Raise::To(version) => {
                 set_string(table, "version", &version);
-                edited.raised.push(format!("{name} {current} → {version}"));
+                edited.raised(name, &current, &version);
             }
             Raise::No => {}
             Raise::Unknown => note_left_alone(edited, name, &current, &wanted_version),
@@ -497,6 +532,22 @@ base64 = "0.22"
         assert_eq!(raise("~1.2", "1"), Raise::Unknown);
         assert_eq!(raise(">=1, <2", "1"), Raise::Unknown);
         assert_eq!(raise("*", "1"), Raise::Unknown);
+    }
+
+    #[test]
+    fn raises_across_a_breaking_release_are_told_apart() {
+        let breaking = |found: &str, needed: &str| {
+            let mut edited = EditedManifest::default();
+            edited.raised("x", found, needed);
+            !edited.breaking.is_empty()
+        };
+        assert!(!breaking("1.2", "1.5"));
+        assert!(!breaking("^1", "1.40"));
+        assert!(!breaking("0.8.1", "0.8.5"));
+        assert!(breaking("0.7", "0.8"));
+        assert!(breaking("1", "2"));
+        assert!(breaking("0.0.3", "0.0.4"));
+        assert!(!breaking("0.0.3", "0.0.3"));
     }
 
     #[test]

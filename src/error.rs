@@ -55,6 +55,17 @@ pub enum UsageError {
     Es512NeedsAwsLcRs(PathBuf),
 
     #[error(
+        "`{}` requires {}; the auth module needs {}, a breaking release apart: upgrade (and adapt \
+         your code) first, then run again", .path.display(),
+        .too_old.iter().map(|d| format!("{} {}", d.name, d.found)).collect::<Vec<_>>().join(", "),
+        .too_old.iter().map(|d| format!("{} {}", d.name, d.needed)).collect::<Vec<_>>().join(", ")
+    )]
+    DependencyTooOld {
+        path: PathBuf,
+        too_old: Vec<crate::deps::TooOld>,
+    },
+
+    #[error(
         "`{}` exists and authgate did not write it (there is no authgate.toml); move it away or \
          rename it, then run `authgate auth` again", .0.display()
     )]

@@ -413,6 +413,14 @@ pub fn plan(
         .get(Path::new(MANIFEST))
         .context("authgate rendered no Cargo.toml")?;
     let edited = deps::merge_dependencies(&manifest.text, rendered_manifest, &sources)?;
+    // In a package of the user's, its own code relies on the versions it requires.
+    if scope == Scope::AuthModule && !edited.breaking.is_empty() {
+        return Err(UsageError::DependencyTooOld {
+            path: root.join(MANIFEST),
+            too_old: edited.breaking,
+        }
+        .into());
+    }
     plan.left_alone = edited.left_alone.clone();
     if edited.text != manifest.text {
         plan.changes.push(Change {

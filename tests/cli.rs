@@ -679,6 +679,20 @@ fn auth_refuses_a_target_that_is_not_a_rust_package() {
         |dir| {
             fs::write(
                 dir.join("Cargo.toml"),
+                "[package]\nname = \"mine\"\nedition = \"2021\"\n\n[dependencies]\n\
+                 axum = \"0.7\"\nthiserror = { version = \"1.0\" }\ntokio = \"1.20\"\n",
+            )
+            .unwrap()
+        },
+        &["auth", "--provider", "better-auth", "--yes"],
+        "`./Cargo.toml` requires axum 0.7, thiserror 1.0; the auth module needs axum 0.8, \
+         thiserror 2, a breaking release apart: upgrade (and adapt your code) first, then run \
+         again",
+    );
+    refused_with(
+        |dir| {
+            fs::write(
+                dir.join("Cargo.toml"),
                 "[package]\nname = \"mine\"\nedition = \"2024\"\n",
             )
             .unwrap()
