@@ -36,6 +36,10 @@ pub struct EditedManifest {
     pub features: Vec<String>,
     /// Entries left as the user set them although authgate's differ.
     pub left_alone: Vec<String>,
+    /// Entries that inherit from the workspace (`workspace = true`) with what authgate's entry
+    /// wants of them (its TOML value): merged into the workspace's `[workspace.dependencies]`
+    /// instead.
+    pub inherited: Vec<(String, String)>,
     /// Requirements raised across a breaking release (`axum 0.7 → 0.8`): code written for the
     /// old version may not build with the new one.
     pub breaking: Vec<TooOld>,
@@ -116,6 +120,13 @@ pub fn merge_dependencies(disk: &str, rendered: &str, sources: &[&str]) -> Resul
                 .and_then(Item::as_table_like_mut)
                 .and_then(|table| table.get_mut(name));
             match existing {
+                // `name.workspace = true`: its version and features are the workspace's.
+                Some(item) if is_inherited(item) => {
+                    let wanted = wanted.as_value().map(|v| v.to_string()).unwrap_or_default();
+                    edited
+                        .inherited
+                        .push((name.to_owned(), wanted.trim().to_owned()));
+                }
                 Some(item) => update(name, item, wanted, &mut edited),
                 None => {
                     add(&mut doc, table_name, name, wanted)?;
@@ -126,6 +137,72 @@ pub fn merge_dependencies(disk: &str, rendered: &str, sources: &[&str]) -> Resul
     }
     edited.text = doc.to_string();
     Ok(edited)
+}
+
+/// Whether a dependency entry inherits from the workspace (`workspace = true`).
+fn is_inherited(item: &Item) -> bool {
+    item.as_table_like()
+        .and_then(|table| table.get("workspace"))
+        .and_then(Item::as_bool)
+        .unwrap_or(false)
+}
+
+/// Merges into `disk` (the workspace's root Cargo.toml) the entries a member inherits from its
+/// `[workspace.dependencies]` (`inherited`, as [`EditedManifest::inherited`] lists them), as
+/// [`merge_dependencies`] merges a package's own.
+pub fn merge_workspace_dependencies(
+    disk: &str,
+    inherited: &[(String, String)],
+) -> Result<EditedManifest> {
+    let mut doc = parse_manifest(disk)?;
+    let mut edited = EditedManifest::default();
+    let table = doc
+        .get_mut("workspace")
+        .and_then(Item::as_table_like_mut)
+        .context(ManifestProblem::NotATable("workspace".to_owned()))?
+        .entry("dependencies")
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_like_mut()
+        .context(ManifestProblem::NotATable(
+            "workspace.dependencies".to_owned(),
+        ))?;
+    for (name, wanted) in inherited {
+        let wanted = Item::Value(
+            wanted
+                .parse::<Value>()
+                .map_err(|e| anyhow!("authgate rendered an invalid entry for {name}: {e}"))?,
+        );
+        let wanted = &wanted;
+        match table.get_mut(name) {
+            Some(item) => update(name, item, wanted, &mut edited),
+            None => {
+                let mut item = wanted.clone();
+                if let Some(value) = item.as_value_mut() {
+                    value.decor_mut().clear();
+                }
+                table.insert(name, item);
+                edited.added.push(name.clone());
+            }
+        }
+    }
+    edited.text = doc.to_string();
+    Ok(edited)
+}
+
+/// The edition the workspace's root manifest gives its members (`[workspace.package]`).
+pub fn workspace_edition(manifest: &str) -> Result<Option<String>> {
+    let doc = parse_manifest(manifest)?;
+    Ok(doc
+        .get("workspace")
+        .and_then(|workspace| workspace.get("package"))
+        .and_then(|package| package.get("edition"))
+        .and_then(Item::as_str)
+        .map(str::to_owned))
+}
+
+/// Whether the manifest is a workspace's root (it has a `[workspace]` table).
+pub fn is_workspace_root(manifest: &str) -> Result<bool> {
+    Ok(parse_manifest(manifest)?.get("workspace").is_some())
 }
 
 /// The `[package]` edition, when the manifest states one (`None` when it is inherited from the

@@ -55,6 +55,16 @@ pub enum UsageError {
     Es512NeedsAwsLcRs(PathBuf),
 
     #[error(
+        "`{}` inherits {} from a workspace (`workspace = true`), but no Cargo.toml with a \
+         `[workspace]` was found above it: run `authgate auth` inside the workspace", .path.display(),
+        .inherited.join(", ")
+    )]
+    NoWorkspaceManifest {
+        path: PathBuf,
+        inherited: Vec<String>,
+    },
+
+    #[error(
         "`{}` requires {}; the auth module needs {}, a breaking release apart: upgrade (and adapt \
          your code) first, then run again", .path.display(),
         .too_old.iter().map(|d| format!("{} {}", d.name, d.found)).collect::<Vec<_>>().join(", "),

@@ -138,7 +138,15 @@ pub fn inspect(root: &Path, check: bool) -> Result<Found> {
     if !deps::has_package(&manifest)? {
         return Err(UsageError::WorkspaceManifest(manifest_path).into());
     }
-    if let Some(edition) = deps::edition(&manifest)?
+    // `edition.workspace = true`: the workspace's.
+    let edition = match deps::edition(&manifest)? {
+        Some(edition) => Some(edition),
+        None => match workspace_manifest(root)? {
+            Some((_, workspace)) => deps::workspace_edition(&workspace.text)?,
+            None => None,
+        },
+    };
+    if let Some(edition) = edition
         && edition.as_str() < "2021"
     {
         return Err(UsageError::EditionTooOld {
@@ -413,14 +421,24 @@ pub fn plan(
         .get(Path::new(MANIFEST))
         .context("authgate rendered no Cargo.toml")?;
     let edited = deps::merge_dependencies(&manifest.text, rendered_manifest, &sources)?;
-    // In a package of the user's, its own code relies on the versions it requires.
-    if scope == Scope::AuthModule && !edited.breaking.is_empty() {
-        return Err(UsageError::DependencyTooOld {
-            path: root.join(MANIFEST),
-            too_old: edited.breaking,
-        }
-        .into());
-    }
+    let mut breaking = edited.breaking.clone();
+    // A member's `workspace = true` entries are the workspace's to raise and to give features.
+    let workspace = if edited.inherited.is_empty() {
+        None
+    } else {
+        let (path, disk) =
+            workspace_manifest(root)?.ok_or_else(|| UsageError::NoWorkspaceManifest {
+                path: root.join(MANIFEST),
+                inherited: edited
+                    .inherited
+                    .iter()
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+            })?;
+        let merged = deps::merge_workspace_dependencies(&disk.text, &edited.inherited)?;
+        breaking.extend(merged.breaking.iter().cloned());
+        Some((path, disk, merged))
+    };
     plan.left_alone = edited.left_alone.clone();
     if edited.text != manifest.text {
         plan.changes.push(Change {
@@ -430,6 +448,26 @@ pub fn plan(
             after: Some(manifest.restore_endings(&edited.text)),
             note: Some(edited.describe()),
         });
+    }
+    if let Some((path, disk, merged)) = workspace {
+        plan.left_alone.extend(merged.left_alone.iter().cloned());
+        if merged.text != disk.text {
+            plan.changes.push(Change {
+                path,
+                kind: ChangeKind::Updated,
+                before: Some(disk.restore_endings(&disk.text)),
+                after: Some(disk.restore_endings(&merged.text)),
+                note: Some(merged.describe()),
+            });
+        }
+    }
+    // In a package of the user's, its own code relies on the versions it requires.
+    if scope == Scope::AuthModule && !breaking.is_empty() {
+        return Err(UsageError::DependencyTooOld {
+            path: root.join(MANIFEST),
+            too_old: breaking,
+        }
+        .into());
     }
     plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
 
@@ -541,6 +579,30 @@ fn decide(
 }
 
 /// The text of `root/path`, or `None` when there is no such file.
+/// The root manifest of the workspace the package at `root` belongs to: the nearest
+/// `Cargo.toml` above it with a `[workspace]` table, by its path relative to `root`
+/// (`../../Cargo.toml`).
+fn workspace_manifest(root: &Path) -> Result<Option<(PathBuf, DiskText)>> {
+    let absolute = root
+        .canonicalize()
+        .with_context(|| IoFailure::Read(root.to_owned()))?;
+    let mut relative = PathBuf::new();
+    for dir in absolute.ancestors().skip(1) {
+        relative.push("..");
+        let path = relative.join(MANIFEST);
+        if !dir.join(MANIFEST).is_file() {
+            continue;
+        }
+        let Some(text) = read_text(root, &path)? else {
+            continue;
+        };
+        if deps::is_workspace_root(&text.text)? {
+            return Ok(Some((path, text)));
+        }
+    }
+    Ok(None)
+}
+
 fn read_text(root: &Path, path: &Path) -> Result<Option<DiskText>> {
     match fs::read(root.join(path)) {
         Ok(bytes) => {

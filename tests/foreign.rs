@@ -81,14 +81,27 @@ fn auth(dir: &Path, args: &[&str]) -> String {
     stdout
 }
 
-/// Every dependency entry of a manifest, as `table.name` → its TOML text.
-fn dependencies(manifest: &str) -> BTreeMap<String, String> {
+/// Every dependency entry of a manifest, as `table.name` → its features.
+fn dependencies(manifest: &str) -> BTreeMap<String, Vec<String>> {
     let doc: DocumentMut = manifest.parse().unwrap();
     let mut entries = BTreeMap::new();
-    for table in ["dependencies", "dev-dependencies"] {
-        if let Some(deps) = doc.get(table).and_then(|item| item.as_table_like()) {
+    for table in ["dependencies", "dev-dependencies", "workspace.dependencies"] {
+        let item = table
+            .split('.')
+            .try_fold(doc.as_item(), |item, key| item.get(key));
+        if let Some(deps) = item.and_then(|item| item.as_table_like()) {
             for (name, item) in deps.iter() {
-                entries.insert(format!("{table}.{name}"), item.to_string());
+                let features = item
+                    .get("features")
+                    .and_then(|features| features.as_array())
+                    .map(|features| {
+                        features
+                            .iter()
+                            .filter_map(|f| f.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                entries.insert(format!("{table}.{name}"), features);
             }
         }
     }
@@ -103,17 +116,29 @@ fn takes_the_module_and_builds(fixture: &str, args: &[&str]) -> PathBuf {
 
 /// [`takes_the_module_and_builds`], in a copy of a fixture at `dir`.
 fn takes_the_module_and_builds_in(dir: &Path, args: &[&str]) -> PathBuf {
-    let dir = dir.to_owned();
-    let before = contents(&dir);
+    takes_the_module_and_builds_at(dir, ".", args)
+}
+
+/// [`takes_the_module_and_builds`] for the package at `package` (`.`, or a workspace member
+/// such as `crates/todos`) of the copy at `copy`; cargo runs at the copy's root. Only Cargo.toml
+/// files may change outside the module: the package's, and its workspace's.
+fn takes_the_module_and_builds_at(copy: &Path, package: &str, args: &[&str]) -> PathBuf {
+    let dir = copy.join(package);
+    let before = contents(copy);
+    let manifests: Vec<PathBuf> = before
+        .keys()
+        .filter(|path| path.file_name().is_some_and(|name| name == "Cargo.toml"))
+        .cloned()
+        .collect();
     let manifest_before = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
 
     let stdout = auth(&dir, args);
     assert!(stdout.starts_with("added the auth module to `"), "{stdout}");
 
-    // The package's own files are as they were, but for Cargo.toml.
-    let after = contents(&dir);
+    // The package's own files are as they were, but for the manifests.
+    let after = contents(copy);
     for (path, bytes) in &before {
-        if path != Path::new("Cargo.toml") {
+        if !manifests.contains(path) {
             assert_eq!(
                 after.get(path),
                 Some(bytes),
@@ -122,8 +147,12 @@ fn takes_the_module_and_builds_in(dir: &Path, args: &[&str]) -> PathBuf {
             );
         }
     }
+    let module = Path::new(package);
     for path in after.keys().filter(|path| !before.contains_key(*path)) {
-        let shown = path.to_string_lossy();
+        let shown = path
+            .strip_prefix(module)
+            .unwrap_or_else(|_| panic!("a new file outside the package: `{}`", path.display()))
+            .to_string_lossy();
         assert!(
             shown.starts_with("src/auth/")
                 || shown.starts_with(".authgate/")
@@ -131,19 +160,22 @@ fn takes_the_module_and_builds_in(dir: &Path, args: &[&str]) -> PathBuf {
             "unexpected new file `{shown}`"
         );
     }
-    // Every dependency the package had is still there, with every feature it had.
-    let manifest_after = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-    let now = dependencies(&manifest_after);
-    for (name, entry) in dependencies(&manifest_before) {
-        let kept = now
-            .get(&name)
-            .unwrap_or_else(|| panic!("`{name}` was removed:\n{manifest_after}"));
-        let doc: DocumentMut = format!("x = {entry}").parse().unwrap();
-        if let Some(features) = doc["x"].get("features").and_then(|f| f.as_array()) {
-            for feature in features.iter().filter_map(|f| f.as_str()) {
+    // Every dependency each manifest had is still there, with every feature it had.
+    for manifest in &manifests {
+        let text_before = String::from_utf8(before[manifest].clone()).unwrap();
+        let text_after = String::from_utf8(after[manifest].clone()).unwrap();
+        let now = dependencies(&text_after);
+        for (name, features) in dependencies(&text_before) {
+            let kept = now.get(&name).unwrap_or_else(|| {
+                panic!(
+                    "`{name}` was removed from {}:\n{text_after}",
+                    manifest.display()
+                )
+            });
+            for feature in features {
                 assert!(
-                    kept.contains(&format!("\"{feature}\"")),
-                    "`{name}` lost its feature `{feature}`: {kept}"
+                    kept.contains(&feature),
+                    "`{name}` lost its feature `{feature}`: {kept:?}"
                 );
             }
         }
@@ -154,14 +186,14 @@ fn takes_the_module_and_builds_in(dir: &Path, args: &[&str]) -> PathBuf {
     let main_rs = dir.join("src/main.rs");
     let main = fs::read_to_string(&main_rs).unwrap();
     fs::write(&main_rs, wiring::apply(&main, &stdout)).unwrap();
-    let label = dir.file_name().unwrap().to_string_lossy().into_owned();
-    cargo(&dir, &label, &["build", "--all-targets"]);
+    let label = copy.file_name().unwrap().to_string_lossy().into_owned();
+    cargo(copy, &label, &["build", "--all-targets"]);
     cargo(
-        &dir,
+        copy,
         &label,
         &["clippy", "--all-targets", "--", "-D", "warnings"],
     );
-    let output = cargo(&dir, &label, &["test"]);
+    let output = cargo(copy, &label, &["test"]);
     assert!(output.contains("test result: ok."), "{output}");
 
     let doc: DocumentMut = manifest_before.parse().unwrap();
@@ -246,10 +278,15 @@ impl Running {
 #[test]
 fn todos_edition_2021_takes_the_better_auth_module_and_keeps_its_routes() {
     let binary = takes_the_module_and_builds("todos", &["--provider", "better-auth"]);
+    todos_routes_and_the_better_auth_route(&binary);
+}
+
+/// The todos example's own routes, as before, and `/me` with a real Better Auth token.
+fn todos_routes_and_the_better_auth_route(binary: &Path) {
     let issuer = BetterAuthServer::start();
     let alice = issuer.sign_up("alice@example.com", PASSWORD, "Alice Example");
     let token = issuer.jwt(&alice.session_token);
-    let mut api = Running::start(&binary, &[("BETTER_AUTH_URL", issuer.base_url())], "/todos");
+    let mut api = Running::start(binary, &[("BETTER_AUTH_URL", issuer.base_url())], "/todos");
 
     // Its own routes, as before.
     let (status, body) = api.call("POST", "/todos", None, Some(json!({ "text": "milk" })));
@@ -324,10 +361,34 @@ fn jwt_on_rust_crypto_keeps_its_backend_and_its_flow() {
 
     let binary = takes_the_module_and_builds_in(&dir, &["--provider", "oidc", "--alg", "RS256"]);
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-    let entry = &dependencies(&manifest)["dependencies.jsonwebtoken"];
-    assert!(!entry.contains("aws_lc_rs"), "a second backend: {entry}");
+    let features = &dependencies(&manifest)["dependencies.jsonwebtoken"];
+    assert!(
+        !features.iter().any(|f| f == "aws_lc_rs"),
+        "a second backend: {features:?}"
+    );
     assert!(!manifest.contains("aws-lc-rs"), "{manifest}");
     its_own_flow_and_the_oidc_route(&binary);
+}
+
+/// A member of a workspace whose dependencies are the workspace's (`workspace = true`): the
+/// features the module needs go to `[workspace.dependencies]`, the other member is untouched
+/// and still builds.
+#[test]
+fn a_workspace_member_takes_the_better_auth_module_and_keeps_its_routes() {
+    let copy = copy_fixture("workspace");
+    let binary =
+        takes_the_module_and_builds_at(&copy, "crates/todos", &["--provider", "better-auth"]);
+    let root = fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+    assert!(
+        root.contains("axum = { version = \"0.8\", features = [\"macros\"] }"),
+        "{root}"
+    );
+    let member = fs::read_to_string(copy.join("crates/todos/Cargo.toml")).unwrap();
+    assert!(member.contains("axum = { workspace = true }"), "{member}");
+    assert!(copy.join("crates/hello/Cargo.toml").is_file());
+    assert!(!copy.join("crates/hello/src/auth").exists());
+
+    todos_routes_and_the_better_auth_route(&binary);
 }
 
 /// Built and tested only: its server needs a PostgreSQL database at start.
