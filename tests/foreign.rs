@@ -147,10 +147,10 @@ fn takes_the_module_and_builds_at(copy: &Path, package: &str, args: &[&str]) -> 
             );
         }
     }
-    let module = Path::new(package);
     for path in after.keys().filter(|path| !before.contains_key(*path)) {
-        let shown = path
-            .strip_prefix(module)
+        let in_copy = copy.join(path);
+        let shown = in_copy
+            .strip_prefix(&dir)
             .unwrap_or_else(|_| panic!("a new file outside the package: `{}`", path.display()))
             .to_string_lossy();
         assert!(
