@@ -8,6 +8,7 @@
 //!
 //! The nested builds take minutes when cold; run with `--nocapture` to watch them.
 
+mod schemathesis;
 mod support;
 
 use std::collections::BTreeMap;
