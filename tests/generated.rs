@@ -9,6 +9,7 @@
 //! The nested builds take minutes when cold; run with `--nocapture` to watch them.
 
 mod differential;
+mod schemathesis;
 mod support;
 
 use std::collections::BTreeMap;

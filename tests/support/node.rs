@@ -166,10 +166,11 @@ fn check_node(dir: &Path) {
 }
 
 /// A lock held as long as the directory exists; removed on drop.
-struct DirLock(PathBuf);
+pub struct DirLock(PathBuf);
 
 impl DirLock {
-    fn acquire(path: &Path) -> DirLock {
+    /// Waits until `path` can be created (breaking a lock older than 10 minutes), then holds it.
+    pub fn acquire(path: &Path) -> DirLock {
         let deadline = Instant::now() + STALE_LOCK + Duration::from_secs(60);
         loop {
             match fs::create_dir(path) {
@@ -185,7 +186,7 @@ impl DirLock {
                     }
                     assert!(
                         Instant::now() < deadline,
-                        "timed out waiting for {} (another `npm ci`?); remove it if stale",
+                        "timed out waiting for {} (another install?); remove it if stale",
                         path.display()
                     );
                     thread::sleep(Duration::from_millis(200));

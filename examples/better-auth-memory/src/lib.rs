@@ -19,7 +19,6 @@ use axum::extract::{FromRef, State};
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde_json::json;
 use tokio::net::TcpListener;
 use tower_governor::GovernorError;
 use tower_governor::GovernorLayer;
@@ -33,7 +32,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::Verifier;
 use crate::config::{AppEnv, BODY_LIMIT_BYTES, Config, REQUEST_TIMEOUT, RateLimit};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::store::Store;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -122,6 +121,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(timeout_body))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
         }))
@@ -179,8 +179,10 @@ fn rate_limit(
 fn too_many_requests(error: GovernorError) -> Response {
     match error {
         GovernorError::TooManyRequests { wait_time, .. } => {
-            let body =
-                json!({ "error": "rate_limited", "message": "too many requests; retry later" });
+            let body = ErrorBody {
+                error: "rate_limited",
+                message: "too many requests; retry later".to_owned(),
+            };
             let retry_after = HeaderValue::from(wait_time.max(1));
             (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -191,6 +193,15 @@ fn too_many_requests(error: GovernorError) -> Response {
         }
         other => ApiError::Internal(anyhow::anyhow!("rate limiter: {other}")).into_response(),
     }
+}
+
+/// The timeout layer answers 408 with an empty body, and nothing else answers 408: give it the
+/// JSON body of every other error.
+async fn timeout_body(response: Response) -> Response {
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        return ApiError::Timeout.into_response();
+    }
+    response
 }
 
 fn cors(allowed_origins: &[HeaderValue]) -> CorsLayer {

@@ -5,10 +5,20 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthError;
 use crate::store::StoreError;
+
+/// The body of every error answer, whatever its status: a stable code for programs and a
+/// sentence for people.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `unauthorized`, `invalid_token`, `not_found`, `invalid_body`, ...
+    pub error: &'static str,
+    pub message: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -28,6 +38,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    #[error("the request took too long")]
+    Timeout,
     /// The cause is logged, never sent.
     #[error("the service is not available right now; retry later")]
     Unavailable(#[source] anyhow::Error),
@@ -48,6 +60,7 @@ impl ApiError {
             Self::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            Self::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -70,7 +83,10 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let (status, code) = self.status_and_code();
-        let body = Json(json!({ "error": code, "message": self.to_string() }));
+        let body = Json(ErrorBody {
+            error: code,
+            message: self.to_string(),
+        });
         if status == StatusCode::SERVICE_UNAVAILABLE {
             return (status, [(header::RETRY_AFTER, "1")], body).into_response();
         }

@@ -133,10 +133,25 @@ async fn openapi_declares_bearer_auth_outside_production() {
     );
     let operation = &doc["paths"]["/api/{user_id}/orders/{id}"]["get"];
     assert_eq!(operation["security"][0]["bearer"], serde_json::json!([]));
-    for status in ["200", "401", "403", "404", "503"] {
+    let statuses = ["200", "400", "401", "403", "404", "408", "429", "500"];
+    for status in statuses {
         assert!(
             operation["responses"][status].is_object(),
             "GET order documents {status}"
+        );
+    }
+    assert!(
+        operation["responses"]["503"].is_object(),
+        "GET order documents 503"
+    );
+    let create = &doc["paths"]["/api/{user_id}/orders"]["post"];
+    // A body route also answers malformed JSON, a wrong Content-Type, a body too large and
+    // invalid fields, each with the one error body.
+    for status in ["400", "413", "415", "422"] {
+        assert_eq!(
+            create["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody",
+            "POST orders documents {status}"
         );
     }
     assert_eq!(app.get("/docs").await.status(), StatusCode::OK);

@@ -8,7 +8,8 @@ use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 
-/// `axum::Json` with `ApiError` rejections: unknown fields are 422, oversized bodies 413.
+/// `axum::Json` with `ApiError` rejections: malformed JSON is 400, a missing or other
+/// `Content-Type` 415, an oversized body 413, unknown fields and wrong types 422.
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Json<T>(pub T);
@@ -40,7 +41,10 @@ impl FromRequestParts<AppState> for Owner {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
-        let Path(path) = Path::<UserPath>::from_request_parts(parts, state).await?;
+        // A `{user_id}` that does not decode (not UTF-8) cannot be the token's user either.
+        let Path(path) = Path::<UserPath>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::Forbidden)?;
         if path.user_id != user.user_id {
             return Err(ApiError::Forbidden);
         }

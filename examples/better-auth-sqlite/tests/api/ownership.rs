@@ -407,6 +407,39 @@ async fn an_oversized_body_is_413() {
 
 // 33
 #[tokio::test]
+async fn a_body_not_json_is_400_one_not_sent_as_json_415_and_a_nul_422() {
+    let app = spawn_app().await;
+    let token = app.token(ALICE);
+    let url = format!("{}{}", app.address, collection_path(ALICE));
+    let json = Some("application/json");
+    // (Content-Type, body, status)
+    let cases = [
+        (json, r#"{"title": "#, 400),
+        (None, r#"{"title": "a"}"#, 415),
+        (Some("text/plain"), r#"{"title": "a"}"#, 415),
+        (json, r#"{"title": "a\u0000b"}"#, 422),
+    ];
+    for (content_type, body, status) in cases {
+        let mut request = app.client.post(&url).bearer_auth(&token).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.expect("request sent");
+        assert_eq!(
+            response.status().as_u16(),
+            status,
+            "{content_type:?} {body}"
+        );
+        let error: Value = response.json().await.expect("a JSON error body");
+        assert!(
+            error["error"].is_string() && error["message"].is_string(),
+            "{content_type:?} {body}: {error}"
+        );
+    }
+}
+
+// 33
+#[tokio::test]
 async fn the_page_size_is_clamped_and_pages_chain() {
     let app = spawn_app().await;
     let token = app.token(ALICE);
@@ -448,7 +481,10 @@ async fn the_page_size_is_clamped_and_pages_chain() {
         20,
         "default page size"
     );
-    assert_eq!(list("cursor=abc").await.status(), StatusCode::BAD_REQUEST);
+    for cursor in ["abc", "%2B5", "-5", "1234567890123456789"] {
+        let status = list(&format!("cursor={cursor}")).await.status();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "cursor={cursor}");
+    }
 }
 
 // 33

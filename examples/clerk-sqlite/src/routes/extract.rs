@@ -7,7 +7,8 @@ use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 
-/// `axum::Json` with `ApiError` rejections: unknown fields are 422, oversized bodies 413.
+/// `axum::Json` with `ApiError` rejections: malformed JSON is 400, a missing or other
+/// `Content-Type` 415, an oversized body 413, unknown fields and wrong types 422.
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Json<T>(pub T);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::extract::{ItemPath, Json, Owner, Query};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::store::{Note, NoteChanges};
 
 const TITLE_MAX_CHARS: usize = 200;
@@ -39,9 +39,15 @@ pub struct ItemId {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
-    /// 1 to 200 characters.
+    /// 1 to 200 characters, not all whitespace (as `char::is_whitespace` says), no NUL.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     title: String,
-    /// Up to 2000 characters.
+    /// Up to 2000 characters, no NUL.
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     description: Option<String>,
     #[serde(default)]
     completed: bool,
@@ -51,7 +57,13 @@ pub struct NewNote {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaceNote {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     title: String,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     description: Option<String>,
     completed: bool,
 }
@@ -60,9 +72,14 @@ pub struct ReplaceNote {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchNote {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     title: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\u0000]*$")]
     description: Option<Option<String>>,
     completed: Option<bool>,
 }
@@ -74,9 +91,11 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
-    /// Page size, 1 to 100 (larger values are clamped).
+    /// Page size, 1 to 100: 0 is taken as 1, larger values as 100.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page: up to 18 digits.
+    #[param(pattern = "^[0-9]{0,18}$")]
     cursor: Option<String>,
 }
 
@@ -88,20 +107,21 @@ pub struct NotePage {
     next_cursor: Option<String>,
 }
 
+/// NUL is refused in every text: PostgreSQL cannot store it, and SQLite's `length` stops at it.
 fn check_title(title: &str) -> Result<(), ApiError> {
     let chars = title.chars().count();
-    if title.trim().is_empty() || chars > TITLE_MAX_CHARS {
+    if title.chars().all(char::is_whitespace) || chars > TITLE_MAX_CHARS || title.contains('\0') {
         return Err(ApiError::Unprocessable(format!(
-            "title must be 1 to {TITLE_MAX_CHARS} characters"
+            "title must be 1 to {TITLE_MAX_CHARS} characters, not all whitespace, without NUL"
         )));
     }
     Ok(())
 }
 
 fn check_description(description: Option<&str>) -> Result<(), ApiError> {
-    if description.is_some_and(|d| d.chars().count() > DESCRIPTION_MAX_CHARS) {
+    if description.is_some_and(|d| d.chars().count() > DESCRIPTION_MAX_CHARS || d.contains('\0')) {
         return Err(ApiError::Unprocessable(format!(
-            "description must be at most {DESCRIPTION_MAX_CHARS} characters"
+            "description must be at most {DESCRIPTION_MAX_CHARS} characters, without NUL"
         )));
     }
     Ok(())
@@ -112,10 +132,12 @@ fn check_description(description: Option<&str>) -> Result<(), ApiError> {
     params(ListParams),
     responses(
         (status = 200, body = NotePage),
-        (status = 400, description = "Malformed query"),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 429, description = "Rate limit exceeded"),
-        (status = 503, description = "The database is unavailable; retry later"),
+        (status = 400, body = ErrorBody, description = "Malformed Authorization header, or malformed query"),
+        (status = 401, body = ErrorBody, description = "Missing or invalid token", headers(("www-authenticate" = String, description = "The RFC 6750 challenge"))),
+        (status = 408, body = ErrorBody, description = "The request took longer than `REQUEST_TIMEOUT`"),
+        (status = 429, body = ErrorBody, description = "Rate limit exceeded", headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 500, body = ErrorBody, description = "Unexpected error; its cause is logged, never sent"),
+        (status = 503, body = ErrorBody, description = "The database is unavailable; retry later", headers(("retry-after" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -128,9 +150,17 @@ pub async fn list(
         .clamp(1, MAX_PAGE_SIZE);
     let after = match params.cursor.as_deref() {
         None | Some("") => None,
-        Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
-            ApiError::BadRequest("cursor must be a `next_cursor` from a previous page".into())
-        })?),
+        // Up to 18 digits, as the schema says: always an `i64`, never a sign or a space.
+        Some(cursor) => Some(
+            Some(cursor)
+                .filter(|c| c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|c| c.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "cursor must be a `next_cursor` from a previous page".into(),
+                    )
+                })?,
+        ),
     };
     let page = state.store.list(&owner, after, limit).await?;
     Ok(axum::Json(NotePage {
@@ -144,11 +174,17 @@ pub async fn list(
     request_body = NewNote,
     responses(
         (status = 201, body = Note, headers(("location" = String, description = "URL of the new note"))),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 409, description = "Conflicts with an existing note"),
-        (status = 413, description = "Body too large"),
-        (status = 422, description = "Invalid or unknown field"),
-        (status = 503, description = "The database is unavailable; retry later"),
+        (status = 400, body = ErrorBody, description = "Malformed Authorization header, or malformed JSON"),
+        (status = 401, body = ErrorBody, description = "Missing or invalid token", headers(("www-authenticate" = String, description = "The RFC 6750 challenge"))),
+        (status = 403, body = ErrorBody, description = "The token lacks a scope that writes need"),
+        (status = 408, body = ErrorBody, description = "The request took longer than `REQUEST_TIMEOUT`"),
+        (status = 409, body = ErrorBody, description = "Conflicts with an existing note"),
+        (status = 413, body = ErrorBody, description = "Body larger than `BODY_LIMIT_BYTES`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as `Content-Type: application/json`"),
+        (status = 422, body = ErrorBody, description = "Invalid or unknown field"),
+        (status = 429, body = ErrorBody, description = "Rate limit exceeded", headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 500, body = ErrorBody, description = "Unexpected error; its cause is logged, never sent"),
+        (status = 503, body = ErrorBody, description = "The database is unavailable; retry later", headers(("retry-after" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -179,9 +215,13 @@ pub async fn create(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = Note),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 404, description = "No such note of the caller"),
-        (status = 503, description = "The database is unavailable; retry later"),
+        (status = 400, body = ErrorBody, description = "Malformed Authorization header"),
+        (status = 401, body = ErrorBody, description = "Missing or invalid token", headers(("www-authenticate" = String, description = "The RFC 6750 challenge"))),
+        (status = 404, body = ErrorBody, description = "No such note of the caller"),
+        (status = 408, body = ErrorBody, description = "The request took longer than `REQUEST_TIMEOUT`"),
+        (status = 429, body = ErrorBody, description = "Rate limit exceeded", headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 500, body = ErrorBody, description = "Unexpected error; its cause is logged, never sent"),
+        (status = 503, body = ErrorBody, description = "The database is unavailable; retry later", headers(("retry-after" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn read(
     State(state): State<AppState>,
@@ -202,10 +242,17 @@ pub async fn read(
     request_body = ReplaceNote,
     responses(
         (status = 200, body = Note),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 404, description = "No such note of the caller"),
-        (status = 422, description = "Invalid or unknown field"),
-        (status = 503, description = "The database is unavailable; retry later"),
+        (status = 400, body = ErrorBody, description = "Malformed Authorization header, or malformed JSON"),
+        (status = 401, body = ErrorBody, description = "Missing or invalid token", headers(("www-authenticate" = String, description = "The RFC 6750 challenge"))),
+        (status = 403, body = ErrorBody, description = "The token lacks a scope that writes need"),
+        (status = 404, body = ErrorBody, description = "No such note of the caller"),
+        (status = 408, body = ErrorBody, description = "The request took longer than `REQUEST_TIMEOUT`"),
+        (status = 413, body = ErrorBody, description = "Body larger than `BODY_LIMIT_BYTES`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as `Content-Type: application/json`"),
+        (status = 422, body = ErrorBody, description = "Invalid or unknown field"),
+        (status = 429, body = ErrorBody, description = "Rate limit exceeded", headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 500, body = ErrorBody, description = "Unexpected error; its cause is logged, never sent"),
+        (status = 503, body = ErrorBody, description = "The database is unavailable; retry later", headers(("retry-after" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn replace(
     State(state): State<AppState>,
@@ -234,10 +281,17 @@ pub async fn replace(
     request_body = PatchNote,
     responses(
         (status = 200, body = Note),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 404, description = "No such note of the caller"),
-        (status = 422, description = "Invalid or unknown field"),
-        (status = 503, description = "The database is unavailable; retry later"),
+        (status = 400, body = ErrorBody, description = "Malformed Authorization header, or malformed JSON"),
+        (status = 401, body = ErrorBody, description = "Missing or invalid token", headers(("www-authenticate" = String, description = "The RFC 6750 challenge"))),
+        (status = 403, body = ErrorBody, description = "The token lacks a scope that writes need"),
+        (status = 404, body = ErrorBody, description = "No such note of the caller"),
+        (status = 408, body = ErrorBody, description = "The request took longer than `REQUEST_TIMEOUT`"),
+        (status = 413, body = ErrorBody, description = "Body larger than `BODY_LIMIT_BYTES`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as `Content-Type: application/json`"),
+        (status = 422, body = ErrorBody, description = "Invalid or unknown field"),
+        (status = 429, body = ErrorBody, description = "Rate limit exceeded", headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 500, body = ErrorBody, description = "Unexpected error; its cause is logged, never sent"),
+        (status = 503, body = ErrorBody, description = "The database is unavailable; retry later", headers(("retry-after" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -267,9 +321,14 @@ pub async fn update(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 404, description = "No such note of the caller"),
-        (status = 503, description = "The database is unavailable; retry later"),
+        (status = 400, body = ErrorBody, description = "Malformed Authorization header"),
+        (status = 401, body = ErrorBody, description = "Missing or invalid token", headers(("www-authenticate" = String, description = "The RFC 6750 challenge"))),
+        (status = 403, body = ErrorBody, description = "The token lacks a scope that writes need"),
+        (status = 404, body = ErrorBody, description = "No such note of the caller"),
+        (status = 408, body = ErrorBody, description = "The request took longer than `REQUEST_TIMEOUT`"),
+        (status = 429, body = ErrorBody, description = "Rate limit exceeded", headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 500, body = ErrorBody, description = "Unexpected error; its cause is logged, never sent"),
+        (status = 503, body = ErrorBody, description = "The database is unavailable; retry later", headers(("retry-after" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
