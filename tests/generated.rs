@@ -468,10 +468,13 @@ impl RunningApi {
             .env("RATE_LIMIT_PER_SECOND", "0");
         let started = Instant::now();
         let mut process = ChildProcess::spawn("the generated server", &mut command);
+        // A connection per request: a refusal sent before the request's body is read ends its
+        // connection, and a pooled one could be reused just as the server closes it.
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
             .max_redirects(0)
+            .max_idle_connections(0)
             .timeout_global(Some(Duration::from_secs(15)))
             .build()
             .into();
