@@ -94,6 +94,11 @@ pub struct AuthArgs {
     #[arg(long, value_name = "CLAIM")]
     pub user_claim: Option<String>,
 
+    /// Name of the module in a package of yours, when `src/auth/` or `src/auth.rs` is taken
+    /// [default: the recorded one, else auth]
+    #[arg(long, value_name = "NAME")]
+    pub module: Option<String>,
+
     /// Take the default for every answer not given (only asked where there is no authgate.toml)
     #[arg(long, short)]
     pub yes: bool,

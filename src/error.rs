@@ -76,10 +76,20 @@ pub enum UsageError {
     },
 
     #[error(
-        "`{}` exists and authgate did not write it (there is no authgate.toml); move it away or \
-         rename it, then run `authgate auth` again", .0.display()
+        "`{}` exists and authgate did not write it (there is no authgate.toml); give the module \
+         another name with `--module NAME` (e.g. `--module identity`), or move yours away, then \
+         run `authgate auth` again", .0.display()
     )]
     ForeignAuthModule(PathBuf),
+
+    #[error("{0}")]
+    InvalidModule(String),
+
+    #[error(
+        "--module applies to a package authgate did not generate; this project's module is \
+         `src/auth/`"
+    )]
+    ModuleInProject,
 
     #[error(
         "`{}` does not exist: there is no auth module to check; run `authgate auth` to add one",

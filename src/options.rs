@@ -83,6 +83,44 @@ pub struct Answers {
     pub user_in_path: Option<bool>,
 }
 
+/// The auth module's name unless `--module` names another: `src/auth/`, `mod auth;`.
+pub const DEFAULT_MODULE: &str = "auth";
+
+/// Validates `--module NAME`: a snake_case Rust identifier that can name a module of the
+/// package's own (`src/NAME/`), not a keyword nor a file cargo gives a meaning.
+pub fn validate_module(name: &str) -> Result<String, UsageError> {
+    const RESERVED: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while", "yield", "main", "lib", "bin", "build",
+    ];
+    let suggestion = name.to_snake_case();
+    let identifier = !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !identifier {
+        let fix = if suggestion.is_empty() || suggestion == name {
+            "e.g. `--module identity`".to_owned()
+        } else {
+            format!("pass `--module {suggestion}`")
+        };
+        return Err(UsageError::InvalidModule(format!(
+            "--module `{name}` must be a snake_case Rust identifier (lowercase ASCII letters, \
+             digits and `_`, starting with a letter); {fix}"
+        )));
+    }
+    if RESERVED.contains(&name) {
+        return Err(UsageError::InvalidModule(format!(
+            "--module `{name}` is a Rust keyword or a name cargo gives a meaning; choose \
+             another, e.g. `--module identity`"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
 /// What `authgate.toml` says authgate generated in this repository.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -106,6 +144,9 @@ pub struct AnswersFile {
     /// What authgate generated here; `--config` ignores it.
     #[serde(default)]
     pub scope: Scope,
+    /// The auth module's name in a package of the user's (`src/<module>/`), when not `auth`.
+    #[serde(default)]
+    pub module: Option<String>,
     #[serde(default)]
     pub answers: Answers,
 }
@@ -275,18 +316,21 @@ impl Options {
     /// The text of `authgate.toml` for `scope`: the tool version and the answers (every one for
     /// a project; only the provider, algorithms and user claim for the auth module alone),
     /// never a secret.
-    pub fn answers_file_for(&self, scope: Scope, authgate_version: &str) -> String {
+    /// `module`: the auth module's name (`src/<module>/`), recorded when it is not `auth`.
+    pub fn answers_file_for(&self, scope: Scope, authgate_version: &str, module: &str) -> String {
         match scope {
             Scope::Project => self.answers_file(authgate_version),
-            Scope::AuthModule => self.module_answers_file(authgate_version),
+            Scope::AuthModule => self.module_answers_file(authgate_version, module),
         }
     }
 
-    fn module_answers_file(&self, authgate_version: &str) -> String {
+    fn module_answers_file(&self, authgate_version: &str, module: &str) -> String {
         #[derive(Serialize)]
         struct File<'a> {
             authgate_version: &'a str,
             scope: Scope,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            module: Option<&'a str>,
             answers: Recorded<'a>,
         }
         #[derive(Serialize)]
@@ -298,6 +342,7 @@ impl Options {
         let file = File {
             authgate_version,
             scope: Scope::AuthModule,
+            module: (module != DEFAULT_MODULE).then_some(module),
             answers: Recorded {
                 provider: self.provider,
                 algorithms: &self.algorithms,
@@ -306,7 +351,7 @@ impl Options {
         };
         let body = toml::to_string(&file).expect("the answers serialize to TOML");
         format!(
-            "# Written by authgate: the answers its auth module (src/auth/) was generated from.\n\
+            "# Written by authgate: the answers its auth module (src/{module}/) was generated from.\n\
              # It holds no secrets; `authgate auth` reads it to regenerate the module.\n\
              {body}"
         )

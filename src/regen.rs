@@ -40,7 +40,7 @@ use anyhow::{Context, Result};
 use crate::deps::{self, CryptoBackend};
 use crate::error::{IoFailure, RegenFailure, UsageError};
 use crate::merge::{self, DiskText, Merged};
-use crate::options::{Answers, AnswersFile, NameSource, Options, Scope, defaults};
+use crate::options::{Answers, AnswersFile, DEFAULT_MODULE, NameSource, Options, Scope, defaults};
 use crate::provider::Algorithm;
 use crate::render::{self, ANSWERS_FILE, AUTHGATE_VERSION, RenderedFiles};
 use crate::write;
@@ -94,9 +94,10 @@ pub enum Found {
 }
 
 /// Looks at the target before any question is asked: a directory with an `authgate.toml`, or a
-/// Rust package (edition 2021 or later) without a `src/auth` of its own. `check` refuses a target
-/// without `authgate.toml`: there is nothing to check there.
-pub fn inspect(root: &Path, check: bool) -> Result<Found> {
+/// Rust package (edition 2021 or later) without a `src/<module>` of its own (`module`: `auth`
+/// unless `--module` names another). `check` refuses a target without `authgate.toml`: there is
+/// nothing to check there.
+pub fn inspect(root: &Path, check: bool, module: &str) -> Result<Found> {
     if !root.is_dir() {
         return Err(UsageError::ProjectNotADirectory(root.to_owned()).into());
     }
@@ -155,7 +156,7 @@ pub fn inspect(root: &Path, check: bool) -> Result<Found> {
         }
         .into());
     }
-    for own in ["src/auth", "src/auth.rs"] {
+    for own in [format!("src/{module}"), format!("src/{module}.rs")] {
         let path = root.join(own);
         if fs::symlink_metadata(&path).is_ok() {
             return Err(UsageError::ForeignAuthModule(path).into());
@@ -295,6 +296,8 @@ pub struct Plan {
     pub root: PathBuf,
     pub scope: Scope,
     pub options: Options,
+    /// The auth module's name: `src/<module>/`, `mod <module>;`.
+    pub module: String,
     /// Changes to the project's files, Cargo.toml and authgate.toml, sorted by path with
     /// authgate.toml last.
     pub changes: Vec<Change>,
@@ -335,6 +338,7 @@ pub fn plan(
     scope: Scope,
     options: &Options,
     previous: Option<&Options>,
+    module: &str,
 ) -> Result<Plan> {
     let manifest = read_text(root, Path::new(MANIFEST))?
         .ok_or_else(|| UsageError::NoCargoToml(root.to_owned()))?;
@@ -346,8 +350,11 @@ pub fn plan(
     if crypto == CryptoBackend::RustCrypto && options.algorithms.contains(&Algorithm::ES512) {
         return Err(UsageError::Es512NeedsAwsLcRs(root.join(MANIFEST)).into());
     }
-    let rendered = render::render_in(options, scope, crypto)?;
-    let wanted = regenerable(&rendered, scope);
+    let rendered = render::render_in(options, scope, crypto, module)?;
+    let wanted: RenderedFiles = regenerable(&rendered, scope)
+        .into_iter()
+        .map(|(path, text)| (module_path(&path, module), text))
+        .collect();
 
     let pristine_root = root.join(PRISTINE_DIR);
     let mut stale = Vec::new();
@@ -359,7 +366,7 @@ pub fn plan(
     let (bases, rendered_base) = if pristine_root.is_dir() {
         let mut bases = RenderedFiles::new();
         for (path, text) in read_tree(&pristine_root)? {
-            if is_regenerable(&path, scope) {
+            if is_regenerable(&template_path(&path, module), scope) {
                 bases.insert(path, text);
             } else {
                 if rendered.contains_key(&path) && root.join(&path).is_file() {
@@ -379,6 +386,7 @@ pub fn plan(
         root: root.to_owned(),
         scope,
         options: options.clone(),
+        module: module.to_owned(),
         changes: Vec::new(),
         bookkeeping: Vec::new(),
         kept: Vec::new(),
@@ -472,7 +480,7 @@ pub fn plan(
     plan.changes.sort_by(|a, b| a.path.cmp(&b.path));
 
     // authgate.toml, last.
-    let answers_text = options.answers_file_for(scope, AUTHGATE_VERSION);
+    let answers_text = options.answers_file_for(scope, AUTHGATE_VERSION, module);
     let recorded = read_text(root, Path::new(ANSWERS_FILE))?;
     match &recorded {
         Some(recorded) if recorded.text == answers_text => {}
@@ -579,6 +587,23 @@ fn decide(
 }
 
 /// The text of `root/path`, or `None` when there is no such file.
+/// Where a rendered file goes when the auth module is named `module`: `src/auth/x.rs` →
+/// `src/<module>/x.rs`; every other path is unchanged.
+fn module_path(path: &Path, module: &str) -> PathBuf {
+    match path.strip_prefix("src/auth") {
+        Ok(rest) if module != DEFAULT_MODULE => Path::new("src").join(module).join(rest),
+        _ => path.to_owned(),
+    }
+}
+
+/// The rendered path of a file of the package: the inverse of [`module_path`].
+fn template_path(path: &Path, module: &str) -> PathBuf {
+    match path.strip_prefix(Path::new("src").join(module)) {
+        Ok(rest) if module != DEFAULT_MODULE => Path::new("src/auth").join(rest),
+        _ => path.to_owned(),
+    }
+}
+
 /// The root manifest of the workspace the package at `root` belongs to: the nearest
 /// `Cargo.toml` above it with a `[workspace]` table, by its path relative to `root`
 /// (`../../Cargo.toml`).

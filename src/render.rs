@@ -19,7 +19,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::deps::CryptoBackend;
-use crate::options::{Options, Scope};
+use crate::options::{DEFAULT_MODULE, Options, Scope};
 use crate::plan;
 use crate::provider::{Algorithm, ClaimRule, ProviderSpec};
 
@@ -43,8 +43,18 @@ pub fn render(options: &Options) -> Result<RenderedFiles> {
 /// [`render`], for what authgate keeps up to date in the package: a project of its own, or the
 /// auth module alone in a package of the user's (whose `src/auth/` then allows what the
 /// user's code leaves unused of its API), with the package's jsonwebtoken backend.
-pub fn render_in(options: &Options, scope: Scope, crypto: CryptoBackend) -> Result<RenderedFiles> {
-    render_files(options, Target { scope, crypto }, AUTHGATE_VERSION)
+pub fn render_in(
+    options: &Options,
+    scope: Scope,
+    crypto: CryptoBackend,
+    module: &str,
+) -> Result<RenderedFiles> {
+    let target = Target {
+        scope,
+        crypto,
+        module,
+    };
+    render_files(options, target, AUTHGATE_VERSION)
 }
 
 /// [`render`], recording `authgate_version` instead of this build's version (for snapshots).
@@ -54,16 +64,19 @@ pub fn render_with_version(options: &Options, authgate_version: &str) -> Result<
 
 /// Where the rendered files go.
 #[derive(Debug, Clone, Copy)]
-struct Target {
+struct Target<'a> {
     scope: Scope,
     crypto: CryptoBackend,
+    /// The auth module's name (`auth`, or `--module`'s in a package of the user's).
+    module: &'a str,
 }
 
-impl Target {
+impl Target<'static> {
     /// A project of authgate's own, on its default backend.
-    const PROJECT: Target = Target {
+    const PROJECT: Target<'static> = Target {
         scope: Scope::Project,
         crypto: CryptoBackend::AwsLcRs,
+        module: DEFAULT_MODULE,
     };
 }
 
@@ -209,6 +222,8 @@ struct RenderContext {
     module_only: bool,
     /// jsonwebtoken's backend: `aws_lc_rs`, or `rust_crypto` in a package that chose it.
     crypto: &'static str,
+    /// The auth module's name, as code names it (`auth::Verifier`).
+    module: String,
 }
 
 /// The chosen provider's row of the provider table, as the templates see it.
@@ -324,6 +339,7 @@ impl RenderContext {
             },
             module_only: target.scope == Scope::AuthModule,
             crypto: target.crypto.feature(),
+            module: target.module.to_owned(),
         }
     }
 }

@@ -180,21 +180,27 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
     }
     if first {
         // The module was just added to a package of the user's: show how to use it.
-        out.push_str(
-            "  wire the module into your server (a handler that takes `auth::AuthUser` answers \
-             401 without a valid token):\n",
-        );
+        out.push_str(&format!(
+            "  wire the module into your server (a handler that takes `{}::AuthUser` answers \
+                 401 without a valid token):\n",
+            plan.module
+        ));
+        let named = |line: &str| {
+            line.replace("mod auth;", &format!("mod {};", plan.module))
+                .replace("auth::", &format!("{}::", plan.module))
+        };
         for (place, lines) in WIRING {
-            let _ = writeln!(out, "  {place}:");
+            let _ = writeln!(out, "  {}:", named(place));
             for line in lines {
-                let _ = writeln!(out, "    {line}");
+                let _ = writeln!(out, "    {}", named(line));
             }
         }
         let _ = writeln!(
             out,
-            "  to take `auth::AuthUser` in handlers of a state of your own, implement \
-             `FromRef<YourState> for Arc<auth::Verifier>`\n  set {required} in the environment \
-             (`authgate providers` lists every variable), then `cargo run`",
+            "  to take `{module}::AuthUser` in handlers of a state of your own, implement \
+             `FromRef<YourState> for Arc<{module}::Verifier>`\n  set {required} in the \
+             environment (`authgate providers` lists every variable), then `cargo run`",
+            module = plan.module,
         );
         return out;
     }

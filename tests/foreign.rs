@@ -153,8 +153,12 @@ fn takes_the_module_and_builds_at(copy: &Path, package: &str, args: &[&str]) -> 
             .strip_prefix(&dir)
             .unwrap_or_else(|_| panic!("a new file outside the package: `{}`", path.display()))
             .to_string_lossy();
+        let module = args
+            .iter()
+            .position(|arg| *arg == "--module")
+            .map_or("auth", |at| args[at + 1]);
         assert!(
-            shown.starts_with("src/auth/")
+            shown.starts_with(&format!("src/{module}/"))
                 || shown.starts_with(".authgate/")
                 || shown == "authgate.toml",
             "unexpected new file `{shown}`"
@@ -368,6 +372,39 @@ fn jwt_on_rust_crypto_keeps_its_backend_and_its_flow() {
     );
     assert!(!manifest.contains("aws-lc-rs"), "{manifest}");
     its_own_flow_and_the_oidc_route(&binary);
+}
+
+/// A package with a module of its own named `auth` takes authgate's as `--module identity`.
+#[test]
+fn a_package_with_its_own_auth_module_takes_the_module_under_another_name() {
+    let copy = copy_fixture_as("todos", "todos-own-auth");
+    let manifest = fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+    let manifest = manifest.replace(
+        "name = \"example-todos\"",
+        "name = \"example-todos-own-auth\"",
+    );
+    fs::write(copy.join("Cargo.toml"), manifest).unwrap();
+    fs::write(
+        copy.join("src/auth.rs"),
+        "//! The package's own access rules.\n\n/// Whether `text` may be stored.\npub fn allowed(text: &str) -> bool {\n    !text.is_empty()\n}\n",
+    )
+    .unwrap();
+    let main = fs::read_to_string(copy.join("src/main.rs")).unwrap();
+    let main = main
+        .replacen("use axum::{", "mod auth;\n\nuse axum::{", 1)
+        .replacen(
+            "async fn main() {\n",
+            "async fn main() {\n    assert!(auth::allowed(\"milk\"));\n",
+            1,
+        );
+    fs::write(copy.join("src/main.rs"), main).unwrap();
+
+    let binary = takes_the_module_and_builds_in(
+        &copy,
+        &["--provider", "better-auth", "--module", "identity"],
+    );
+    assert!(copy.join("src/identity/verifier.rs").is_file());
+    todos_routes_and_the_better_auth_route(&binary);
 }
 
 /// A member of a workspace whose dependencies are the workspace's (`workspace = true`): the

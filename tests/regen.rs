@@ -325,11 +325,79 @@ fn a_src_auth_that_authgate_did_not_write_is_refused_and_untouched() {
             .stdout("")
             .stderr(format!(
                 "error: `{}` exists and authgate did not write it (there is no authgate.toml); \
-                 move it away or rename it, then run `authgate auth` again\n",
+                 give the module another name with `--module NAME` (e.g. `--module identity`), \
+                 or move yours away, then run `authgate auth` again\n",
                 shown.display()
             ));
         assert_eq!(contents(dir), before, "{own}");
+
+        // Under another name, beside the user's own: `src/identity/`, recorded, and kept on the
+        // next run.
+        let stdout = stdout_of(
+            &auth(
+                dir,
+                &["--yes", "--provider", "auth0", "--module", "identity"],
+            )
+            .success(),
+        );
+        assert!(
+            stdout.contains("created   src/identity/verifier.rs"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("    mod identity;\n"), "{stdout}");
+        assert!(
+            stdout.contains("identity::AuthSettings::from_env"),
+            "{stdout}"
+        );
+        assert_eq!(read(dir, own), "// our own auth\n");
+        assert!(!dir.join("src/auth/verifier.rs").exists());
+        let answers = read(dir, "authgate.toml");
+        assert!(answers.contains("module = \"identity\""), "{answers}");
+        assert!(read(dir, "src/identity/mod.rs").contains("identity::Verifier::new"));
+        let after = contents(dir);
+        auth(dir, &[]).success();
+        auth(dir, &["--check"]).success();
+        assert_eq!(
+            contents(dir),
+            after,
+            "{own}: a second run changed something"
+        );
+        auth(dir, &["--module", "other"])
+            .code(2)
+            .stderr(predicate::str::contains("renaming it is not supported"));
     }
+}
+
+#[test]
+fn a_module_name_that_cannot_name_a_module_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "Cargo.toml",
+        "[package]\nname = \"mine\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(dir, "src/main.rs", "fn main() {}\n");
+    let before = contents(dir);
+    for (name, message) in [
+        ("Identity", "pass `--module identity`"),
+        ("my-auth", "pass `--module my_auth`"),
+        ("mod", "is a Rust keyword or a name cargo gives a meaning"),
+        ("main", "is a Rust keyword or a name cargo gives a meaning"),
+    ] {
+        auth(dir, &["--yes", "--module", name])
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    assert_eq!(contents(dir), before);
+    // A generated project's module is `src/auth/`.
+    let project = tmp.path().join("api");
+    generate(&project, &[]);
+    auth(&project, &["--module", "identity"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--module applies to a package authgate did not generate",
+        ));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use crate::cli::AuthArgs;
 use crate::commands::providers::required_env_vars;
 use crate::error::{IoFailure, RegenFailure, UsageError};
-use crate::options::{Answers, NameSource, Options, Scope};
+use crate::options::{Answers, DEFAULT_MODULE, NameSource, Options, Scope, validate_module};
 use crate::{prompt, regen, render, report};
 
 /// `authgate auth`: plans the regeneration, then shows it (`--dry-run`, `--check`) or applies
@@ -17,16 +17,32 @@ use crate::{prompt, regen, render, report};
 pub(crate) fn run(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
     let flags = args.answers();
     let root = args.path.clone();
-    let (plan, wizard) = match regen::inspect(&root, args.check)? {
+    let flag_module = args.module.as_deref().map(validate_module).transpose()?;
+    let module = flag_module.as_deref().unwrap_or(DEFAULT_MODULE);
+    let (plan, wizard) = match regen::inspect(&root, args.check, module)? {
         regen::Found::Recorded(file) => {
+            let recorded = file.module.as_deref().unwrap_or(DEFAULT_MODULE);
+            let module = match flag_module.as_deref() {
+                Some(_) if file.scope == Scope::Project => {
+                    return Err(UsageError::ModuleInProject.into());
+                }
+                Some(flag) if flag != recorded => {
+                    return Err(UsageError::InvalidModule(format!(
+                        "--module `{flag}`: the module here is `src/{recorded}/` \
+                         (authgate.toml); renaming it is not supported"
+                    ))
+                    .into());
+                }
+                _ => recorded,
+            };
             let answers_path = root.join(render::ANSWERS_FILE);
             let (options, previous) = regen::recorded_options(&file, &answers_path, &flags)?;
-            let plan = regen::plan(&root, file.scope, &options, previous.as_ref())?;
+            let plan = regen::plan(&root, file.scope, &options, previous.as_ref(), module)?;
             (plan, None)
         }
         regen::Found::Package => {
             let (options, wizard) = resolve_module_options(flags, args.yes, &root)?;
-            let plan = regen::plan(&root, Scope::AuthModule, &options, None)?;
+            let plan = regen::plan(&root, Scope::AuthModule, &options, None, module)?;
             (plan, wizard)
         }
     };
