@@ -12,7 +12,9 @@
 //! - present as a path, git or workspace dependency, or with another kind of requirement
 //!   (`"=0.7"`, `">=1, <2"`): left as the user set it, and said so.
 //!
-//! Nothing is ever removed: a feature or crate that only an earlier provider needed stays.
+//! No feature is ever removed. In a package of the user's, `authgate auth` removes a crate that
+//! only the previous provider's module named and the package's own code does not
+//! ([`remove_dependency`]); in a generated project, a crate an earlier provider needed stays.
 
 use std::fmt::Write as _;
 
@@ -36,6 +38,8 @@ pub struct EditedManifest {
     pub features: Vec<String>,
     /// Entries left as the user set them although authgate's differ.
     pub left_alone: Vec<String>,
+    /// Crates removed: only the previous provider's module needed them.
+    pub removed: Vec<String>,
     /// Entries that inherit from the workspace (`workspace = true`) with what authgate's entry
     /// wants of them (its TOML value): merged into the workspace's `[workspace.dependencies]`
     /// instead.
@@ -59,6 +63,7 @@ impl EditedManifest {
     pub fn describe(&self) -> String {
         [
             ("added", &self.added),
+            ("removed", &self.removed),
             ("raised", &self.raised),
             ("features", &self.features),
         ]
@@ -137,6 +142,27 @@ pub fn merge_dependencies(disk: &str, rendered: &str, sources: &[&str]) -> Resul
     }
     edited.text = doc.to_string();
     Ok(edited)
+}
+
+/// The names of the manifest's `[dependencies]` and `[dev-dependencies]`.
+pub fn dependency_names(manifest: &str) -> Result<Vec<String>> {
+    let doc = parse_manifest(manifest)?;
+    Ok(TABLES
+        .iter()
+        .filter_map(|table| doc.get(table).and_then(Item::as_table_like))
+        .flat_map(|table| table.iter().map(|(name, _)| name.to_owned()))
+        .collect())
+}
+
+/// The manifest without the dependency `name` (in `[dependencies]` and `[dev-dependencies]`).
+pub fn remove_dependency(manifest: &str, name: &str) -> Result<String> {
+    let mut doc = parse_manifest(manifest)?;
+    for table in TABLES {
+        if let Some(table) = doc.get_mut(table).and_then(Item::as_table_like_mut) {
+            table.remove(name);
+        }
+    }
+    Ok(doc.to_string())
 }
 
 /// Whether a dependency entry inherits from the workspace (`workspace = true`).

@@ -428,7 +428,38 @@ pub fn plan(
     let rendered_manifest = rendered
         .get(Path::new(MANIFEST))
         .context("authgate rendered no Cargo.toml")?;
-    let edited = deps::merge_dependencies(&manifest.text, rendered_manifest, &sources)?;
+    let mut edited = deps::merge_dependencies(&manifest.text, rendered_manifest, &sources)?;
+    if scope == Scope::AuthModule {
+        // A provider switch: the crates only the previous module named go, unless the
+        // package's own code names them too.
+        let previous: Vec<&str> = bases
+            .iter()
+            .filter(|(path, _)| path.extension().is_some_and(|ext| ext == "rs"))
+            .map(|(_, text)| text.as_str())
+            .collect();
+        let unneeded: Vec<String> = deps::dependency_names(&edited.text)?
+            .into_iter()
+            .filter(|name| {
+                previous.iter().any(|text| deps::names_crate(text, name))
+                    && !sources.iter().any(|text| deps::names_crate(text, name))
+            })
+            .collect();
+        if !unneeded.is_empty() {
+            let own = package_sources(root, module)?;
+            for name in unneeded {
+                match own.iter().find(|(_, text)| deps::names_crate(text, &name)) {
+                    Some((path, _)) => edited.left_alone.push(format!(
+                        "{name}: the module no longer needs it; kept, for `{}` uses it",
+                        path.display()
+                    )),
+                    None => {
+                        edited.text = deps::remove_dependency(&edited.text, &name)?;
+                        edited.removed.push(name);
+                    }
+                }
+            }
+        }
+    }
     let mut breaking = edited.breaking.clone();
     // A member's `workspace = true` entries are the workspace's to raise and to give features.
     let workspace = if edited.inherited.is_empty() {
@@ -587,6 +618,46 @@ fn decide(
 }
 
 /// The text of `root/path`, or `None` when there is no such file.
+/// The package's own Rust sources (outside the auth module, `target/` and `.authgate/`), by
+/// path relative to `root`, to tell whether its code names a crate.
+fn package_sources(root: &Path, module: &str) -> Result<Vec<(PathBuf, String)>> {
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        skip: &[PathBuf],
+        out: &mut Vec<(PathBuf, String)>,
+    ) -> Result<()> {
+        let entries = fs::read_dir(dir).with_context(|| IoFailure::Read(dir.to_owned()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| IoFailure::Read(dir.to_owned()))?
+                .path();
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_owned();
+            if skip.contains(&relative) || path.is_symlink() {
+                continue;
+            }
+            if path.is_dir() {
+                walk(root, &path, skip, out)?;
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                // A file that is not UTF-8 names no crate that this search could see.
+                if let Ok(text) = fs::read_to_string(&path) {
+                    out.push((relative, text));
+                }
+            }
+        }
+        Ok(())
+    }
+    let skip = [
+        PathBuf::from("target"),
+        PathBuf::from(".git"),
+        PathBuf::from(".authgate"),
+        Path::new("src").join(module),
+    ];
+    let mut out = Vec::new();
+    walk(root, root, &skip, &mut out)?;
+    Ok(out)
+}
+
 /// Where a rendered file goes when the auth module is named `module`: `src/auth/x.rs` →
 /// `src/<module>/x.rs`; every other path is unchanged.
 fn module_path(path: &Path, module: &str) -> PathBuf {

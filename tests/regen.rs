@@ -369,6 +369,44 @@ fn a_src_auth_that_authgate_did_not_write_is_refused_and_untouched() {
 }
 
 #[test]
+fn a_provider_switch_removes_the_crates_only_the_previous_module_needed() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "Cargo.toml",
+        "[package]\nname = \"mine\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n",
+    );
+    write(dir, "src/main.rs", "mod auth;\nmod client;\nfn main() {}\n");
+    write(
+        dir,
+        "src/client.rs",
+        "pub fn base() -> url::Url {\n    todo!()\n}\n",
+    );
+    auth(dir, &["--yes", "--provider", "better-auth"]).success();
+    let manifest = read(dir, "Cargo.toml");
+    assert!(
+        manifest.contains("reqwest = ") && manifest.contains("url = "),
+        "{manifest}"
+    );
+
+    // The secret's module fetches no keys: reqwest goes; url stays, for the package's own code
+    // names it, and the report says why.
+    let stdout = stdout_of(&auth(dir, &["--provider", "shared-secret"]).success());
+    assert!(stdout.contains("removed reqwest)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "left      Cargo.toml: url: the module no longer needs it; kept, for `src/client.rs` \
+             uses it"
+        ),
+        "{stdout}"
+    );
+    let manifest = read(dir, "Cargo.toml");
+    assert!(!manifest.contains("reqwest"), "{manifest}");
+    assert!(manifest.contains("url = "), "{manifest}");
+}
+
+#[test]
 fn a_module_name_that_cannot_name_a_module_is_refused() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
