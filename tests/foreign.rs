@@ -27,6 +27,7 @@ use support::better_auth::BetterAuthServer;
 use support::cargo::{cargo, repo_dir, target_dir};
 use support::files::contents;
 use support::oidc::{self, OidcProvider};
+use support::postgres;
 use support::process::{ChildProcess, free_port};
 use support::wiring;
 use toml_edit::DocumentMut;
@@ -428,8 +429,31 @@ fn a_workspace_member_takes_the_better_auth_module_and_keeps_its_routes() {
     todos_routes_and_the_better_auth_route(&binary);
 }
 
-/// Built and tested only: its server needs a PostgreSQL database at start.
+/// With a pool of a real PostgreSQL server in the router's state (the cluster of
+/// `tests/support/postgres.rs`), and Auth0's module: its issuer is `https://{domain}/`, so the
+/// route is shown refusing tokens, and its own routes answering from the database.
 #[test]
-fn sqlx_postgres_takes_the_auth0_module_and_builds() {
-    takes_the_module_and_builds("sqlx-postgres", &["--provider", "auth0"]);
+fn sqlx_postgres_takes_the_auth0_module_and_keeps_its_routes() {
+    let binary = takes_the_module_and_builds("sqlx-postgres", &["--provider", "auth0"]);
+    let mut api = Running::start(
+        &binary,
+        &[
+            ("DATABASE_URL", postgres::url()),
+            ("AUTH0_DOMAIN", "tenant.example.com"),
+            ("AUTH0_AUDIENCE", "https://api.example.com"),
+            // No request leaves this machine: the keys would be fetched from loopback.
+            ("JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json"),
+        ],
+        "/",
+    );
+    for method in ["GET", "POST"] {
+        let (status, body) = api.call(method, "/", None, None);
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "hello world from pg"),
+            "{method} /"
+        );
+    }
+    assert_eq!(api.call("GET", "/me", None, None).0, 401);
+    assert_eq!(api.call("GET", "/me", Some("not-a-token"), None).0, 401);
 }

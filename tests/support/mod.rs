@@ -9,5 +9,6 @@ pub mod files;
 pub mod jwt;
 pub mod node;
 pub mod oidc;
+pub mod postgres;
 pub mod process;
 pub mod wiring;
