@@ -19,13 +19,14 @@ use std::path::{Path, PathBuf};
 
 use std::process::Command as StdCommand;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use support::better_auth::BetterAuthServer;
 use support::cargo::{cargo, repo_dir, target_dir};
 use support::files::contents;
+use support::jwt::hs256_token;
 use support::oidc::{self, OidcProvider};
 use support::postgres;
 use support::process::{ChildProcess, free_port};
@@ -430,19 +431,20 @@ fn a_workspace_member_takes_the_better_auth_module_and_keeps_its_routes() {
 }
 
 /// With a pool of a real PostgreSQL server in the router's state (the cluster of
-/// `tests/support/postgres.rs`), and Auth0's module: its issuer is `https://{domain}/`, so the
-/// route is shown refusing tokens, and its own routes answering from the database.
+/// `tests/support/postgres.rs`), and Auth0's module for an API whose tokens are signed with its
+/// HS256 secret: its own routes answer from the database, the new route with a token's user.
 #[test]
 fn sqlx_postgres_takes_the_auth0_module_and_keeps_its_routes() {
-    let binary = takes_the_module_and_builds("sqlx-postgres", &["--provider", "auth0"]);
+    const SECRET: &str = "an-auth0-api-signing-secret-of-40-bytes!";
+    let binary =
+        takes_the_module_and_builds("sqlx-postgres", &["--provider", "auth0", "--alg", "HS256"]);
     let mut api = Running::start(
         &binary,
         &[
             ("DATABASE_URL", postgres::url()),
             ("AUTH0_DOMAIN", "tenant.example.com"),
             ("AUTH0_AUDIENCE", "https://api.example.com"),
-            // No request leaves this machine: the keys would be fetched from loopback.
-            ("JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json"),
+            ("AUTH0_SIGNING_SECRET", SECRET),
         ],
         "/",
     );
@@ -454,6 +456,26 @@ fn sqlx_postgres_takes_the_auth0_module_and_keeps_its_routes() {
             "{method} /"
         );
     }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({
+        "iss": "https://tenant.example.com/",
+        "sub": "auth0|alice",
+        "aud": "https://api.example.com",
+        "iat": now,
+        "exp": now + 600,
+    });
+    let header = json!({ "alg": "HS256", "typ": "JWT" });
+    let token = hs256_token(&header, &claims, SECRET.as_bytes());
+    let forged = hs256_token(
+        &header,
+        &claims,
+        b"another-secret-of-at-least-32-bytes!!!!!",
+    );
     assert_eq!(api.call("GET", "/me", None, None).0, 401);
-    assert_eq!(api.call("GET", "/me", Some("not-a-token"), None).0, 401);
+    assert_eq!(api.call("GET", "/me", Some(&forged), None).0, 401);
+    let (status, body) = api.call("GET", "/me", Some(&token), None);
+    assert_eq!((status, body.as_str()), (200, "auth0|alice"));
 }

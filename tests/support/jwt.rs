@@ -1,5 +1,5 @@
-//! Tiny, dependency-free JWT helpers for tests: base64url (RFC 4648 §5, no padding) and an
-//! *unverified* split of a compact JWS into its decoded parts. Never use this to trust a token.
+//! Tiny JWT helpers for tests: base64url (RFC 4648 §5, no padding), an *unverified* split of a
+//! compact JWS into its decoded parts (never use it to trust a token), and HS256 signing.
 
 use serde_json::Value;
 
@@ -87,4 +87,18 @@ pub fn decode_unverified(token: &str) -> DecodedJwt {
             parts[2].to_owned(),
         ],
     }
+}
+
+/// A compact JWS of `header` and `claims` signed with HMAC-SHA256 (RFC 7518 §3.2) and `secret`.
+pub fn hs256_token(header: &Value, claims: &Value, secret: &[u8]) -> String {
+    use hmac::Mac as _;
+    let signing_input = format!(
+        "{}.{}",
+        base64url_encode(header.to_string().as_bytes()),
+        base64url_encode(claims.to_string().as_bytes())
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
+    mac.update(signing_input.as_bytes());
+    let signature = mac.finalize().into_bytes();
+    format!("{signing_input}.{}", base64url_encode(&signature))
 }
