@@ -40,10 +40,9 @@ pub struct EditedManifest {
     pub left_alone: Vec<String>,
     /// Crates removed: only the previous provider's module needed them.
     pub removed: Vec<String>,
-    /// Entries that inherit from the workspace (`workspace = true`) with what authgate's entry
-    /// wants of them (its TOML value): merged into the workspace's `[workspace.dependencies]`
-    /// instead.
-    pub inherited: Vec<(String, String)>,
+    /// Crates the module needs whose entries inherit from the workspace (`workspace = true`):
+    /// merged into the workspace's `[workspace.dependencies]` instead.
+    pub inherited: Vec<String>,
     /// Requirements raised across a breaking release (`axum 0.7 → 0.8`): code written for the
     /// old version may not build with the new one.
     pub breaking: Vec<TooOld>,
@@ -126,12 +125,7 @@ pub fn merge_dependencies(disk: &str, rendered: &str, sources: &[&str]) -> Resul
                 .and_then(|table| table.get_mut(name));
             match existing {
                 // `name.workspace = true`: its version and features are the workspace's.
-                Some(item) if is_inherited(item) => {
-                    let wanted = wanted.as_value().map(|v| v.to_string()).unwrap_or_default();
-                    edited
-                        .inherited
-                        .push((name.to_owned(), wanted.trim().to_owned()));
-                }
+                Some(item) if is_inherited(item) => edited.inherited.push(name.to_owned()),
                 Some(item) => update(name, item, wanted, &mut edited),
                 None => {
                     add(&mut doc, table_name, name, wanted)?;
@@ -173,13 +167,17 @@ fn is_inherited(item: &Item) -> bool {
         .unwrap_or(false)
 }
 
-/// Merges into `disk` (the workspace's root Cargo.toml) the entries a member inherits from its
-/// `[workspace.dependencies]` (`inherited`, as [`EditedManifest::inherited`] lists them), as
-/// [`merge_dependencies`] merges a package's own.
+/// Merges into `disk` (the workspace's root Cargo.toml) `rendered`'s entries of the crates a
+/// member inherits from its `[workspace.dependencies]` (`inherited`, as
+/// [`EditedManifest::inherited`] lists them), as [`merge_dependencies`] merges a package's own.
 pub fn merge_workspace_dependencies(
     disk: &str,
-    inherited: &[(String, String)],
+    rendered: &str,
+    inherited: &[String],
 ) -> Result<EditedManifest> {
+    let rendered: DocumentMut = rendered
+        .parse()
+        .map_err(|e| anyhow!("authgate rendered an invalid Cargo.toml: {e}"))?;
     let mut doc = parse_manifest(disk)?;
     let mut edited = EditedManifest::default();
     let table = doc
@@ -192,21 +190,17 @@ pub fn merge_workspace_dependencies(
         .context(ManifestProblem::NotATable(
             "workspace.dependencies".to_owned(),
         ))?;
-    for (name, wanted) in inherited {
-        let wanted = Item::Value(
-            wanted
-                .parse::<Value>()
-                .map_err(|e| anyhow!("authgate rendered an invalid entry for {name}: {e}"))?,
-        );
-        let wanted = &wanted;
+    for name in inherited {
+        let Some(wanted) = TABLES
+            .iter()
+            .find_map(|table| rendered.get(table)?.get(name))
+        else {
+            continue;
+        };
         match table.get_mut(name) {
             Some(item) => update(name, item, wanted, &mut edited),
             None => {
-                let mut item = wanted.clone();
-                if let Some(value) = item.as_value_mut() {
-                    value.decor_mut().clear();
-                }
-                table.insert(name, item);
+                insert_fresh(table, name, wanted);
                 edited.added.push(name.clone());
             }
         }
@@ -319,12 +313,17 @@ fn add(doc: &mut DocumentMut, table_name: &str, name: &str, wanted: &Item) -> Re
         .or_insert_with(|| Item::Table(Table::new()))
         .as_table_like_mut()
         .with_context(|| ManifestProblem::NotATable(table_name.to_owned()))?;
+    insert_fresh(table, name, wanted);
+    Ok(())
+}
+
+/// Inserts authgate's entry `wanted` as `name`, without the comments around it in its template.
+fn insert_fresh(table: &mut dyn TableLike, name: &str, wanted: &Item) {
     let mut item = wanted.clone();
     if let Some(value) = item.as_value_mut() {
         value.decor_mut().clear();
     }
     table.insert(name, item);
-    Ok(())
 }
 
 /// Raises the version and adds the features of one existing entry, when needed.

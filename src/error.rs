@@ -87,7 +87,7 @@ pub enum UsageError {
 
     #[error(
         "--module applies to a package authgate did not generate; this project's module is \
-         `src/auth/`"
+         `src/auth/`: run `authgate auth` without --module"
     )]
     ModuleInProject,
 

@@ -468,13 +468,10 @@ pub fn plan(
         let (path, disk) =
             workspace_manifest(root)?.ok_or_else(|| UsageError::NoWorkspaceManifest {
                 path: root.join(MANIFEST),
-                inherited: edited
-                    .inherited
-                    .iter()
-                    .map(|(name, _)| name.clone())
-                    .collect(),
+                inherited: edited.inherited.clone(),
             })?;
-        let merged = deps::merge_workspace_dependencies(&disk.text, &edited.inherited)?;
+        let merged =
+            deps::merge_workspace_dependencies(&disk.text, rendered_manifest, &edited.inherited)?;
         breaking.extend(merged.breaking.iter().cloned());
         Some((path, disk, merged))
     };

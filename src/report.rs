@@ -20,17 +20,18 @@ use crate::write::PlannedFile;
 
 /// Where each line goes that wires the auth module into a package's server, as printed after
 /// `authgate auth` adds the module to a repository (the tests apply them to real packages).
-/// They compile in a `main` that returns `()` and in one that returns a `Result`.
+/// They compile in a `main` that returns `()` and in one that returns a `Result`. `{module}`
+/// stands for the module's name (`auth`, or `--module`'s).
 pub const WIRING: [(&str, &[&str]); 4] = [
-    ("at the top of src/main.rs", &["mod auth;"]),
+    ("at the top of src/main.rs", &["mod {module};"]),
     (
         "in `main`, before your router is built",
         &[
-            "let settings = auth::AuthSettings::from_env(false).unwrap_or_else(|errors| {",
+            "let settings = {module}::AuthSettings::from_env(false).unwrap_or_else(|errors| {",
             "    errors.iter().for_each(|error| eprintln!(\"error: {error}\"));",
             "    std::process::exit(2)",
             "});",
-            "let Ok(verifier) = auth::Verifier::new(settings); // `new` cannot fail",
+            "let Ok(verifier) = {module}::Verifier::new(settings); // `new` cannot fail",
             "let verifier = std::sync::Arc::new(verifier);",
             "verifier.start(); // loads the signing keys and keeps them fresh",
         ],
@@ -43,7 +44,7 @@ pub const WIRING: [(&str, &[&str]); 4] = [
     ),
     (
         "beside `main`",
-        &["async fn me(user: auth::AuthUser) -> String { user.user_id }"],
+        &["async fn me(user: {module}::AuthUser) -> String { user.user_id }"],
     ),
 ];
 
@@ -185,10 +186,7 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
                  401 without a valid token):\n",
             plan.module
         ));
-        let named = |line: &str| {
-            line.replace("mod auth;", &format!("mod {};", plan.module))
-                .replace("auth::", &format!("{}::", plan.module))
-        };
+        let named = |line: &str| line.replace("{module}", &plan.module);
         for (place, lines) in WIRING {
             let _ = writeln!(out, "  {}:", named(place));
             for line in lines {

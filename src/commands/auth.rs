@@ -29,7 +29,8 @@ pub(crate) fn run(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
                 Some(flag) if flag != recorded => {
                     return Err(UsageError::InvalidModule(format!(
                         "--module `{flag}`: the module here is `src/{recorded}/` \
-                         (authgate.toml); renaming it is not supported"
+                         (authgate.toml); renaming it is not supported: run `authgate auth` \
+                         without --module"
                     ))
                     .into());
                 }

@@ -198,18 +198,20 @@ fn usable_keys(values: Vec<serde_json::Value>) -> KeySet {
         let Ok(jwk) = serde_json::from_value::<Jwk>(value) else {
             continue;
         };
+        if jwk.common.key_id.is_none() {
+            continue;
+        }
         let Some(key) = verifying_key(&jwk) else {
             continue;
         };
         let key = Arc::new(key);
-        let Some(kid) = jwk.common.key_id else {
-            continue;
-        };
-        if keys.by_kid.contains_key(&kid) {
-            tracing::warn!(%kid, "JWKS lists this kid twice; keeping the first key");
-            continue;
+        if let Some(kid) = jwk.common.key_id {
+            if keys.by_kid.contains_key(&kid) {
+                tracing::warn!(%kid, "JWKS lists this kid twice; keeping the first key");
+                continue;
+            }
+            keys.by_kid.insert(kid, key.clone());
         }
-        keys.by_kid.insert(kid, key.clone());
         keys.all.push(key);
     }
     keys

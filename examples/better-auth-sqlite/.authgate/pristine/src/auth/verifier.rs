@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
@@ -61,20 +61,15 @@ fn anything<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Ignored
     IgnoredAny::deserialize(deserializer).map(Some)
 }
 
-/// The token's header as JSON members, for what jsonwebtoken's `Header` does not tell: whether
-/// a member is there at all (`crit: null` reads as absent there) and members it does not know.
-fn raw_header(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let encoded = token.split('.').next()?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()
-}
-
-/// Whether the token's claims (its second part) decode to UTF-8 text.
-fn claims_are_utf8(token: &str) -> bool {
-    token
-        .split('.')
-        .nth(1)
-        .and_then(|claims| URL_SAFE_NO_PAD.decode(claims).ok())
-        .is_some_and(|claims| std::str::from_utf8(&claims).is_ok())
+/// The token's header and claims (its first two parts), decoded from base64url once for every
+/// check that reads them as they are.
+fn header_and_claims(token: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut parts = token.split('.');
+    let (header, claims) = (parts.next()?, parts.next()?);
+    Some((
+        URL_SAFE_NO_PAD.decode(header).ok()?,
+        URL_SAFE_NO_PAD.decode(claims).ok()?,
+    ))
 }
 
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3); only its shape is checked here,
@@ -155,9 +150,13 @@ impl Verifier {
 
     /// Every check of `token`: the user it names and its `exp`, in whole seconds.
     async fn check(&self, token: &str) -> Result<(AuthUser, u64), &'static str> {
+        let (header_json, claims_json) = header_and_claims(token).ok_or("malformed token")?;
         // The header is only read to choose a key; `jku`, `x5u`, `jwk` and `x5c` are ignored.
-        let header = decode_header(token).map_err(|_| "malformed token")?;
-        let raw_header = raw_header(token).ok_or("malformed token")?;
+        let header: Header = serde_json::from_slice(&header_json).map_err(|_| "malformed token")?;
+        // Its JSON members too, for what `Header` does not tell: whether a member is there at
+        // all (`crit: null` reads as absent in a type) and members it does not know.
+        let raw_header: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&header_json).map_err(|_| "malformed token")?;
         // RFC 7515 §4.1.11: a token that names an extension the verifier does not understand
         // is refused, and this one understands none. jsonwebtoken parses `crit`, never
         // enforces it.
@@ -174,7 +173,7 @@ impl Verifier {
         }
         // RFC 8259 §8.1: JSON text is UTF-8. serde_json checks only the strings it reads, so
         // a claim this API ignores could hide bytes that are not.
-        if !claims_are_utf8(token) {
+        if std::str::from_utf8(&claims_json).is_err() {
             return Err("claims not UTF-8");
         }
         let validation = self
