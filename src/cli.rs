@@ -157,6 +157,12 @@ pub struct AnswerArgs {
     #[arg(long, value_name = "PLURAL")]
     pub resource: Option<String>,
 
+    /// A field of the first resource, repeatable: `title:string`, `done:bool=false`,
+    /// `due:date?`, `priority:enum(low|normal|high)=normal` [default: title, description and
+    /// completed]
+    #[arg(long = "field", value_name = "NAME:TYPE[?][=DEFAULT]")]
+    pub fields: Vec<String>,
+
     /// Put the user id in the route: `/api/{user_id}/{resource}` [default: true]
     #[arg(long, value_name = "BOOL", value_parser = clap::value_parser!(bool))]
     pub user_in_path: Option<bool>,
@@ -180,6 +186,8 @@ impl AnswerArgs {
             user_claim: self.user_claim.clone(),
             storage: self.storage,
             resource: self.resource.clone(),
+            fields: (!self.fields.is_empty()).then(|| self.fields.clone()),
+            resources: None,
             user_in_path: self.user_in_path,
         }
     }

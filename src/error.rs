@@ -138,6 +138,9 @@ pub enum UsageError {
     #[error("{0}")]
     InvalidResource(String),
 
+    #[error("{0}")]
+    InvalidField(String),
+
     #[error("unknown algorithm `{alg}`; {provider} signs with {choices}")]
     UnknownAlgorithm {
         alg: String,

@@ -32,6 +32,7 @@ pub mod provider;
 pub mod regen;
 pub mod render;
 mod report;
+pub mod resource;
 pub mod write;
 
 use std::io::Write as _;

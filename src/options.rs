@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UsageError;
 use crate::provider::{Algorithm, KeySource, Provider};
+use crate::resource::{self, Resource, ResourceSpec};
 
 /// Where the generated project keeps its data.
 #[derive(
@@ -79,7 +80,14 @@ pub struct Answers {
     pub algorithms: Option<Vec<String>>,
     pub user_claim: Option<String>,
     pub storage: Option<Storage>,
+    /// The first resource's name (`--resource`), when `resources` is not given.
     pub resource: Option<String>,
+    /// The first resource's fields (`--field`, repeatable), when `resources` is not given.
+    #[serde(skip)]
+    pub fields: Option<Vec<String>>,
+    /// Every resource, from the `[[resources]]` of an answers file (or `authgate.toml`).
+    #[serde(skip)]
+    pub resources: Option<Vec<ResourceSpec>>,
     pub user_in_path: Option<bool>,
 }
 
@@ -149,12 +157,15 @@ pub struct AnswersFile {
     pub module: Option<String>,
     #[serde(default)]
     pub answers: Answers,
+    /// Every resource of the project, in order (a parent before its children).
+    #[serde(default)]
+    pub resources: Vec<ResourceSpec>,
 }
 
 impl AnswersFile {
     /// Parses the text of an answers file; the error is one line (`line 3: unknown field ...`).
     pub fn from_toml(text: &str) -> Result<AnswersFile, String> {
-        toml::from_str::<AnswersFile>(text).map_err(|e| {
+        let mut file = toml::from_str::<AnswersFile>(text).map_err(|e| {
             let message = e.message().trim().replace('\n', " ");
             match e.span() {
                 Some(span) => {
@@ -163,7 +174,18 @@ impl AnswersFile {
                 }
                 None => message,
             }
-        })
+        })?;
+        if !file.resources.is_empty() {
+            if file.answers.resource.is_some() {
+                return Err(
+                    "both `resource` and `[[resources]]` name the resources; keep only \
+                     `[[resources]]`"
+                        .to_owned(),
+                );
+            }
+            file.answers.resources = Some(std::mem::take(&mut file.resources));
+        }
+        Ok(file)
     }
 }
 
@@ -194,6 +216,8 @@ impl Answers {
             user_claim: self.user_claim.or(fallback.user_claim),
             storage: self.storage.or(fallback.storage),
             resource: self.resource.or(fallback.resource),
+            fields: self.fields.or(fallback.fields),
+            resources: self.resources.or(fallback.resources),
             user_in_path: self.user_in_path.or(fallback.user_in_path),
         }
     }
@@ -206,8 +230,10 @@ impl Answers {
         self.user_claim
             .get_or_insert_with(|| defaults::USER_CLAIM.to_owned());
         self.storage.get_or_insert(defaults::STORAGE);
-        self.resource
-            .get_or_insert_with(|| defaults::RESOURCE.to_owned());
+        if self.resources.is_none() {
+            self.resource
+                .get_or_insert_with(|| defaults::RESOURCE.to_owned());
+        }
         self.user_in_path.get_or_insert(defaults::USER_IN_PATH);
         self
     }
@@ -220,7 +246,10 @@ impl Answers {
             ("--alg", self.algorithms.is_none()),
             ("--user-claim", self.user_claim.is_none()),
             ("--storage", self.storage.is_none()),
-            ("--resource", self.resource.is_none()),
+            (
+                "--resource",
+                self.resource.is_none() && self.resources.is_none(),
+            ),
             ("--user-in-path", self.user_in_path.is_none()),
         ]
         .into_iter()
@@ -246,8 +275,8 @@ pub struct Options {
     pub algorithms: Vec<Algorithm>,
     pub user_claim: String,
     pub storage: Storage,
-    /// The owned resource, plural and kebab-case: `tasks`, `blog-posts`.
-    pub resource: String,
+    /// The owned resources, in order (a parent before its children); at least one.
+    pub resources: Vec<Resource>,
     /// `true`: `/api/{user_id}/{resource}`; `false`: `/api/{resource}`.
     pub user_in_path: bool,
 }
@@ -274,7 +303,7 @@ impl Options {
         let algorithms = answers.algorithms.ok_or(missing("--alg"))?;
         let user_claim = answers.user_claim.ok_or(missing("--user-claim"))?;
         let storage = answers.storage.ok_or(missing("--storage"))?;
-        let resource = answers.resource.ok_or(missing("--resource"))?;
+        let specs = resource_specs(answers.resource, answers.fields, answers.resources)?;
         let user_in_path = answers.user_in_path.ok_or(missing("--user-in-path"))?;
 
         let options = Options {
@@ -287,7 +316,7 @@ impl Options {
             },
             user_claim: validate_user_claim(&user_claim)?,
             storage,
-            resource: validate_resource(&resource)?,
+            resources: resource::validate(&specs)?,
             user_in_path,
         };
         Ok(options)
@@ -308,9 +337,9 @@ impl Options {
         self.name.to_snake_case()
     }
 
-    /// Every casing of the owned resource.
+    /// Every casing of the first resource.
     pub fn resource_names(&self) -> ResourceNames {
-        ResourceNames::new(&self.resource)
+        self.resources[0].names()
     }
 
     /// The text of `authgate.toml` for `scope`: the tool version and the answers (every one for
@@ -363,6 +392,7 @@ impl Options {
         struct File<'a> {
             authgate_version: &'a str,
             answers: Recorded<'a>,
+            resources: Vec<ResourceSpec>,
         }
         #[derive(Serialize)]
         struct Recorded<'a> {
@@ -371,18 +401,17 @@ impl Options {
             algorithms: &'a [Algorithm],
             user_claim: &'a str,
             storage: Storage,
-            resource: &'a str,
             user_in_path: bool,
         }
         let file = File {
             authgate_version,
+            resources: self.resources.iter().map(Resource::spec).collect(),
             answers: Recorded {
                 name: &self.name,
                 provider: self.provider,
                 algorithms: &self.algorithms,
                 user_claim: &self.user_claim,
                 storage: self.storage,
-                resource: &self.resource,
                 user_in_path: self.user_in_path,
             },
         };
@@ -540,6 +569,30 @@ pub fn validate_user_claim(claim: &str) -> Result<String, UsageError> {
     Err(UsageError::InvalidUserClaim(problem))
 }
 
+/// The resources described by the answers: `[[resources]]`, or else one resource named by
+/// `--resource` with the `--field`s given (none: the default fields).
+fn resource_specs(
+    resource: Option<String>,
+    fields: Option<Vec<String>>,
+    resources: Option<Vec<ResourceSpec>>,
+) -> Result<Vec<ResourceSpec>, UsageError> {
+    match (resources, resource) {
+        (Some(resources), None) if fields.is_none() => Ok(resources),
+        (Some(_), _) => Err(UsageError::InvalidResource(
+            "the answers file lists its resources (`[[resources]]`); --resource and --field \
+             cannot add to them: edit the file, or use `authgate add resource` in the project"
+                .to_owned(),
+        )),
+        (None, None) => Err(UsageError::MissingAnswer { flag: "--resource" }),
+        (None, Some(name)) => Ok(vec![ResourceSpec {
+            name,
+            parent: None,
+            fields: fields.unwrap_or_default(),
+            migration: None,
+        }]),
+    }
+}
+
 /// Returns the resource as plural kebab-case (`BlogPosts` → `blog-posts`), or explains how to
 /// fix it.
 pub fn validate_resource(resource: &str) -> Result<String, UsageError> {
@@ -669,7 +722,7 @@ pub struct ResourceNames {
 
 impl ResourceNames {
     /// `plural` must already be validated (see [`validate_resource`]).
-    fn new(plural: &str) -> ResourceNames {
+    pub(crate) fn new(plural: &str) -> ResourceNames {
         let plural_kebab = plural.to_kebab_case();
         let singular_kebab = singular_of(&plural_kebab).unwrap_or_else(|| plural_kebab.clone());
         let words = |kebab: &str| kebab.replace('-', " ");
@@ -704,7 +757,7 @@ mod tests {
         assert_eq!(options.algorithms, vec![Algorithm::EdDSA]);
         assert_eq!(options.user_claim, "sub");
         assert_eq!(options.storage, Storage::Sqlite);
-        assert_eq!(options.resource, "tasks");
+        assert_eq!(options.resources[0].name, "tasks");
         assert!(options.user_in_path);
         assert_eq!(options.project_name(), "my-api");
         assert_eq!(options.crate_name(), "my_api");

@@ -594,6 +594,8 @@ mod tests {
             user_claim: Some("https://example.com/uid".into()),
             storage: Some(Storage::Postgres),
             resource: Some("blog-posts".into()),
+            fields: None,
+            resources: None,
             user_in_path: Some(false),
         };
         assert_eq!(
@@ -624,6 +626,8 @@ mod tests {
             user_claim: Some("user_id".into()),
             storage: Some(Storage::Memory),
             resource: Some("tasks".into()),
+            fields: None,
+            resources: None,
             user_in_path: Some(true),
         };
         let line = equivalent_command(Path::new("x/my-api"), "my-api", &answers);

@@ -193,7 +193,10 @@ pub fn recorded_options(
             ("algorithms", recorded.algorithms.is_none()),
             ("user_claim", recorded.user_claim.is_none()),
             ("storage", recorded.storage.is_none()),
-            ("resource", recorded.resource.is_none()),
+            (
+                "resource",
+                recorded.resource.is_none() && recorded.resources.is_none(),
+            ),
             ("user_in_path", recorded.user_in_path.is_none()),
         ],
         Scope::AuthModule => &[

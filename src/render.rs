@@ -432,7 +432,7 @@ mod tests {
                 let mut options = default_options();
                 options.storage = storage;
                 options.user_in_path = user_in_path;
-                options.resource = "blog-posts".to_owned();
+                options.resources[0].name = "blog-posts".to_owned();
                 all.push(options);
             }
         }
@@ -630,7 +630,7 @@ mod tests {
     #[test]
     fn file_names_follow_the_resource() {
         let mut options = default_options();
-        options.resource = "blog-posts".to_owned();
+        options.resources[0].name = "blog-posts".to_owned();
         let files = render(&options).unwrap();
         assert!(files.contains_key(Path::new("src/routes/blog_posts.rs")));
         assert!(
