@@ -88,7 +88,7 @@ pub fn with_pristine_copies(mut files: RenderedFiles) -> RenderedFiles {
 #[derive(Debug, Clone)]
 pub enum Found {
     /// An `authgate.toml`: the answers and the scope come from it.
-    Recorded(AnswersFile),
+    Recorded(Box<AnswersFile>),
     /// A Rust package authgate did not generate, which can receive the module.
     Package,
 }
@@ -105,7 +105,7 @@ pub fn inspect(root: &Path, check: bool, module: &str) -> Result<Found> {
     match fs::read_to_string(&answers_path) {
         Ok(text) => {
             return AnswersFile::from_toml(&text)
-                .map(Found::Recorded)
+                .map(|file| Found::Recorded(Box::new(file)))
                 .map_err(|reason| {
                     UsageError::AnswersFileInvalid {
                         path: answers_path,

@@ -465,7 +465,11 @@ fn differential_with(scenario: &Scenario, key_mode: Option<&str>) {
     let mut reported_seen: BTreeMap<&str, usize> = BTreeMap::new();
     for case in &cases {
         counts.total += 1;
-        let path = format!("/api/{}/{}", path_segment(&case.user), options.resource);
+        let path = format!(
+            "/api/{}/{}",
+            path_segment(&case.user),
+            options.resources[0].name
+        );
         let reply = api.call("GET", &path, Some(&case.token), None);
         let server = match reply.status {
             200 => Decision::Accept,
