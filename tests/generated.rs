@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use authgate::options::{Answers, NameSource, Options, Storage};
 use authgate::provider::Provider;
+use authgate::resource::ResourceSpec;
 use serde_json::{Value, json};
 use support::better_auth::BetterAuthServer;
 use support::cargo::{repo_dir, tail, target_dir};
@@ -86,12 +87,19 @@ impl Scenario {
         })
     }
 
-    /// PostgreSQL, Auth0 and a resource of two words.
-    fn postgres_blog_posts() -> Scenario {
-        Scenario::with("postgres-blog-posts", |answers| {
+    /// PostgreSQL, Auth0 and the three resources of [`model`].
+    fn postgres_resources() -> Scenario {
+        Scenario::with("postgres-resources-auth0", |answers| {
             answers.provider = Some(Provider::Auth0);
             answers.storage = Some(Storage::Postgres);
-            answers.resource = Some("blog-posts".to_owned());
+            answers.resources = Some(model());
+        })
+    }
+
+    /// SQLite and the three resources of [`model`].
+    fn sqlite_resources() -> Scenario {
+        Scenario::with("sqlite-resources", |answers| {
+            answers.resources = Some(model());
         })
     }
 
@@ -131,11 +139,12 @@ impl Scenario {
         })
     }
 
-    /// In memory, with routes scoped by the token alone.
+    /// In memory, the three resources of [`model`], with routes scoped by the token alone.
     fn memory_token_scoped() -> Scenario {
-        Scenario::with("memory-token-scoped", |answers| {
+        Scenario::with("memory-resources-token-scoped", |answers| {
             answers.storage = Some(Storage::Memory);
             answers.user_in_path = Some(false);
+            answers.resources = Some(model());
         })
     }
 
@@ -146,6 +155,54 @@ impl Scenario {
             answers.user_in_path = Some(false);
         })
     }
+}
+
+/// Three resources that use every field type between them, one nested under a resource of two
+/// words, with a Rust keyword (`type`) and an SQL one (`order`) among the field names.
+fn model() -> Vec<ResourceSpec> {
+    let resource = |name: &str, parent: Option<&str>, fields: &[&str]| ResourceSpec {
+        name: name.to_owned(),
+        parent: parent.map(str::to_owned),
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        migration: None,
+    };
+    vec![
+        resource(
+            "blog-posts",
+            None,
+            &[
+                "title:string(120)",
+                "published:bool=false",
+                "rating:float?",
+                "publish_on:date?",
+            ],
+        ),
+        resource(
+            "comments",
+            Some("blog-posts"),
+            &[
+                "body:string",
+                "done:bool=false",
+                "due:date?",
+                "priority:enum(low|normal|high)=normal",
+                "votes:int?",
+                "notes:text?",
+                "remind_at:datetime?",
+                "author:uuid?",
+                "type:string(40)?",
+                "order:int=0",
+            ],
+        ),
+        resource(
+            "notes",
+            None,
+            &[
+                "body:text",
+                "pinned:bool?",
+                "tag:enum(work|home|in-progress)?",
+            ],
+        ),
+    ]
 }
 
 /// A scenario rendered on disk, ready for cargo.
@@ -310,18 +367,24 @@ fn postgres_project_is_formatted_and_passes_clippy_and_its_own_tests() {
 }
 
 #[test]
-fn postgres_blog_posts_project_is_formatted_and_passes_clippy_and_its_own_tests() {
-    check_formatted_clippy_clean_and_tested(&Scenario::postgres_blog_posts());
+fn postgres_resources_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::postgres_resources());
 }
 
 #[test]
-fn memory_token_scoped_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+fn memory_resources_token_scoped_project_is_formatted_and_passes_clippy_and_its_own_tests() {
     check_formatted_clippy_clean_and_tested(&Scenario::memory_token_scoped());
 }
 
 #[test]
 fn sqlite_blog_posts_token_scoped_project_is_formatted_and_passes_clippy_and_its_own_tests() {
     check_formatted_clippy_clean_and_tested(&Scenario::sqlite_blog_posts_token_scoped());
+}
+
+/// Three resources, one nested, every field type, on SQLite.
+#[test]
+fn sqlite_resources_project_is_formatted_and_passes_clippy_and_its_own_tests() {
+    check_formatted_clippy_clean_and_tested(&Scenario::sqlite_resources());
 }
 
 #[test]

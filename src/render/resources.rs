@@ -111,8 +111,10 @@ pub struct FieldContext {
     pub sortable: bool,
     /// `sample` sorts before `other` (for sortable fields).
     pub sample_first: bool,
-    /// Two valid values as JSON (Rust `json!` syntax) that differ.
+    /// Two valid values as JSON (Rust `json!` syntax) that differ; the first also as a Rust
+    /// expression of its type.
     pub sample: String,
+    pub sample_rust: String,
     pub other: String,
     /// Invalid values (`json!` syntax), each refused with 422 naming the field: `(what, value)`.
     pub invalid: Vec<(String, String)>,
@@ -285,6 +287,20 @@ impl FieldContext {
             _ => (None, None),
         };
         let (sample, other) = samples(&field.ty, &name);
+        let sample_rust = {
+            let value = default_rust(
+                &field.ty,
+                &rust_type,
+                &variants,
+                &values,
+                &serde_json_text(&sample),
+            );
+            if field.optional {
+                format!("Some({value})")
+            } else {
+                value
+            }
+        };
         let mut invalid = invalid_values(&field.ty);
         if !field.optional {
             invalid.push(("null".to_owned(), "null".to_owned()));
@@ -354,6 +370,7 @@ impl FieldContext {
                 FieldType::Int => sample.parse::<i64>().ok() < other.parse::<i64>().ok(),
                 _ => sample < other,
             },
+            sample_rust,
             sample,
             other,
             invalid,
@@ -395,6 +412,17 @@ fn default_rust(
             let index = values.iter().position(|v| v == default).unwrap_or(0);
             format!("{rust_type}::{}", variants[index])
         }
+    }
+}
+
+/// The text of a JSON scalar written by [`samples`]: a string without its quotes.
+fn serde_json_text(json: &str) -> String {
+    match json
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(text) => text.to_owned(),
+        None => json.to_owned(),
     }
 }
 
