@@ -34,6 +34,17 @@ fn default_project() {
     insta::assert_snapshot!("default_project", concatenate(&files));
 }
 
+/// Three resources, one nested, with every field type: the answers file of the example.
+#[test]
+fn project_of_several_resources() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/projects-tasks-postgres.toml");
+    let answers = Answers::from_file(&path).unwrap();
+    let options = Options::from_answers(answers, NameSource::AnswersFile).unwrap();
+    let files = render_with_version(&options, SNAPSHOT_VERSION).unwrap();
+    insta::assert_snapshot!("project_of_several_resources", concatenate(&files));
+}
+
 /// `src/auth/` of every provider, and of each of its key sources: what `authgate auth` writes
 /// into a repository.
 #[test]

@@ -89,8 +89,10 @@ pub struct FieldContext {
     pub optional: bool,
     /// Neither optional nor defaulted: a new item must have it.
     pub required: bool,
-    /// The most characters of a `string` or `text` (0 otherwise).
+    /// The most characters of a `string` or `text` (0 otherwise), and as a Rust literal
+    /// (`100_000`).
     pub max_chars: u32,
+    pub max_chars_literal: String,
     /// The least characters of a `string` (1) or `text` (0).
     pub min_chars: u32,
     /// An `enum`'s values, and their Rust variants.
@@ -350,6 +352,7 @@ impl FieldContext {
             optional: field.optional,
             required: !field.optional && field.default.is_none(),
             max_chars,
+            max_chars_literal: rust_literal(max_chars),
             min_chars,
             default_rust: field
                 .default
@@ -380,6 +383,22 @@ impl FieldContext {
             name,
         }
     }
+}
+
+/// `100000` → `100_000`, as rustfmt leaves it and clippy's `unreadable_literal` wants it.
+fn rust_literal(n: u32) -> String {
+    let digits = n.to_string();
+    if digits.len() <= 4 {
+        return digits;
+    }
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('_');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn quoted_list(values: &[String]) -> String {

@@ -1,10 +1,12 @@
-//! HTTP routes: health checks, the owned resource, and the API description.
+//! HTTP routes: health checks, the owned resources, and the API description.
 
 mod extract;
+mod fields;
 mod health;
 mod openapi;
+mod page;
 
-/// The owned resource: `orders`.
+/// `orders`.
 mod orders;
 
 use axum::Router;
@@ -20,7 +22,7 @@ pub fn public() -> Router<AppState> {
 
 /// Routes behind authentication and ownership checks.
 pub fn api() -> Router<AppState> {
-    orders::router()
+    Router::new().merge(orders::router())
 }
 
 /// `/openapi.json` and `/docs`; mounted outside production only.

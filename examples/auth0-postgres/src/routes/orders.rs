@@ -6,19 +6,19 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{ItemPath, Json, Owner, Query};
+use super::fields;
+use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{Order, OrderChanges};
+use crate::store::{Order, OrderChanges, OrderFields, OrderFilter, OrderSort};
 
 const TITLE_MAX_CHARS: usize = 200;
 const DESCRIPTION_MAX_CHARS: usize = 2000;
-const DEFAULT_PAGE_SIZE: u32 = 20;
-const MAX_PAGE_SIZE: u32 = 100;
 
 /// Where the caller's orders are listed and created.
 const COLLECTION: &str = "/api/{user_id}/orders";
@@ -47,21 +47,32 @@ pub struct ItemId {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
-    /// 1 to 200 characters, not all whitespace (as `char::is_whitespace` says), no NUL.
+    /// 1 to 200 characters, not all whitespace, no NUL.
     #[schema(
         min_length = 1,
         max_length = 200,
         pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
     )]
     title: String,
-    /// Up to 2000 characters, no NUL.
-    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
-    description: Option<String>,
+    /// 1 to 2000 characters, not all whitespace, no NUL. Optional: `null` when not given.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     #[serde(default)]
+    description: Option<String>,
+    /// `true` or `false`. Default `false`.
+    #[serde(default = "default_completed")]
+    #[schema(default = default_completed)]
     completed: bool,
 }
 
-/// A whole order, replacing the stored one.
+fn default_completed() -> bool {
+    false
+}
+
+/// A whole order, replacing the stored one: an optional field not sent is cleared.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaceOrder {
@@ -71,40 +82,99 @@ pub struct ReplaceOrder {
         pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
     )]
     title: String,
-    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
+    #[serde(default)]
     description: Option<String>,
     completed: bool,
 }
 
-/// Some fields of a order; `"description": null` clears the description.
+/// Some fields of a order; `null` clears an optional one.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchOrder {
+    #[serde(default, deserialize_with = "fields::required")]
     #[schema(
         min_length = 1,
         max_length = 200,
         pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
     )]
     title: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\u0000]*$")]
+    #[serde(default, deserialize_with = "fields::present")]
+    #[schema(value_type = Option<String>, max_length = 2000, min_length = 1)]
     description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "fields::required")]
     completed: Option<bool>,
 }
 
-/// Tells a field sent as `null` (`Some(None)`) from a field not sent (`None`).
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::deserialize(deserializer).map(Some)
+impl NewOrder {
+    fn check(&self) -> Result<(), ApiError> {
+        fields::string("title", &self.title, TITLE_MAX_CHARS)?;
+        if let Some(value) = &self.description {
+            fields::string("description", value, DESCRIPTION_MAX_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+impl ReplaceOrder {
+    fn check(&self) -> Result<(), ApiError> {
+        fields::string("title", &self.title, TITLE_MAX_CHARS)?;
+        if let Some(value) = &self.description {
+            fields::string("description", value, DESCRIPTION_MAX_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+impl PatchOrder {
+    fn check(&self) -> Result<(), ApiError> {
+        if let Some(value) = &self.title {
+            fields::string("title", value, TITLE_MAX_CHARS)?;
+        }
+        if let Some(Some(value)) = &self.description {
+            fields::string("description", value, DESCRIPTION_MAX_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+/// The orders of a list: a field, ascending, or with `-` descending; nulls last, ties oldest
+/// first.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum OrderOrder {
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDescending,
+}
+
+impl From<OrderOrder> for Order<OrderSort> {
+    fn from(order: OrderOrder) -> Self {
+        let (by, descending) = match order {
+            OrderOrder::CreatedAt => (OrderSort::CreatedAt, false),
+            OrderOrder::CreatedAtDescending => (OrderSort::CreatedAt, true),
+        };
+        Order { by, descending }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct ListParams {
+pub struct OrderParams {
     /// Page size, 1 to 100: 0 is taken as 1, larger values as 100.
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     limit: Option<u32>,
-    /// `next_cursor` of the previous page: up to 18 digits.
-    #[param(pattern = "^[0-9]{0,18}$")]
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9]{1,18}(\.[-+.:0-9TZ]*)?)?$")]
     cursor: Option<String>,
+    /// The order: oldest first unless given.
+    #[param(inline)]
+    sort: Option<OrderOrder>,
+    /// Only the orders whose `completed` is this.
+    completed: Option<bool>,
 }
 
 /// One page of orders.
@@ -115,35 +185,16 @@ pub struct OrderPage {
     next_cursor: Option<String>,
 }
 
-/// NUL is refused in every text: PostgreSQL cannot store it, and SQLite's `length` stops at it.
-fn check_title(title: &str) -> Result<(), ApiError> {
-    let chars = title.chars().count();
-    if title.chars().all(char::is_whitespace) || chars > TITLE_MAX_CHARS || title.contains('\0') {
-        return Err(ApiError::Unprocessable(format!(
-            "title must be 1 to {TITLE_MAX_CHARS} characters, not all whitespace, without NUL"
-        )));
-    }
-    Ok(())
-}
-
-fn check_description(description: Option<&str>) -> Result<(), ApiError> {
-    if description.is_some_and(|d| d.chars().count() > DESCRIPTION_MAX_CHARS || d.contains('\0')) {
-        return Err(ApiError::Unprocessable(format!(
-            "description must be at most {DESCRIPTION_MAX_CHARS} characters, without NUL"
-        )));
-    }
-    Ok(())
-}
-
-/// List the caller's orders, oldest first.
+/// List the caller's orders, oldest first unless `sort` says otherwise.
 #[utoipa::path(get, path = "/api/{user_id}/orders", operation_id = "list_orders", tag = "orders", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "Must be the token's user"), ListParams),
+    params(("user_id" = String, Path, description = "Must be the token's user"), OrderParams),
     responses(
         (status = 200, body = OrderPage),
-        (status = 400, body = ErrorBody, description = "Malformed Authorization header, or malformed query"),
+        (status = 400, body = ErrorBody, description = "Malformed Authorization header, or a malformed cursor"),
         (status = 401, body = ErrorBody, description = "Missing or invalid token", headers(("www-authenticate" = String, description = "The RFC 6750 challenge"))),
         (status = 403, body = ErrorBody, description = "The path names another user"),
         (status = 408, body = ErrorBody, description = "The request took longer than `REQUEST_TIMEOUT`"),
+        (status = 422, body = ErrorBody, description = "A query parameter of the wrong type, or a `sort` or filter value outside its list"),
         (status = 429, body = ErrorBody, description = "Rate limit exceeded", headers(("retry-after" = u64, description = "Seconds to wait"))),
         (status = 500, body = ErrorBody, description = "Unexpected error; its cause is logged, never sent"),
         (status = 503, body = ErrorBody, description = "The database is unavailable; retry later", headers(("retry-after" = u64, description = "Seconds to wait"))),
@@ -151,30 +202,29 @@ fn check_description(description: Option<&str>) -> Result<(), ApiError> {
 pub async fn list(
     State(state): State<AppState>,
     Owner(owner): Owner,
-    Query(params): Query<ListParams>,
+    Query(params): Query<OrderParams>,
 ) -> Result<axum::Json<OrderPage>, ApiError> {
-    let limit = params
-        .limit
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
-    let after = match params.cursor.as_deref() {
-        None | Some("") => None,
-        // Up to 18 digits, as the schema says: always an `i64`, never a sign or a space.
-        Some(cursor) => Some(
-            Some(cursor)
-                .filter(|c| c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|c| c.parse::<i64>().ok())
-                .ok_or_else(|| {
-                    ApiError::BadRequest(
-                        "cursor must be a `next_cursor` from a previous page".into(),
-                    )
-                })?,
-        ),
+    let order = params.sort.map(Order::from);
+    let after = page::cursor(
+        params.cursor.as_deref(),
+        order.map(|order| move |key: &str| order.by.parse_key(key)),
+    )?;
+    let filter = OrderFilter {
+        completed: params.completed,
     };
-    let page = state.store.list(&owner, after, limit).await?;
+    let page = state
+        .store
+        .list_orders(
+            &owner,
+            &filter,
+            order,
+            after.as_ref(),
+            page::size(params.limit),
+        )
+        .await?;
     Ok(axum::Json(OrderPage {
         items: page.items,
-        next_cursor: page.next.map(|seq| seq.to_string()),
+        next_cursor: page.next.as_ref().map(page::cursor_text),
     }))
 }
 
@@ -201,17 +251,13 @@ pub async fn create(
     Owner(owner): Owner,
     Json(new): Json<NewOrder>,
 ) -> Result<impl IntoResponse, ApiError> {
-    check_title(&new.title)?;
-    check_description(new.description.as_deref())?;
-    let item = state
-        .store
-        .create(
-            &owner,
-            &new.title,
-            new.description.as_deref(),
-            new.completed,
-        )
-        .await?;
+    new.check()?;
+    let fields = OrderFields {
+        title: new.title,
+        description: new.description,
+        completed: new.completed,
+    };
+    let item = state.store.create_order(&owner, fields).await?;
     let location = format!(
         "/api/{}/orders/{}",
         utf8_percent_encode(&owner, PATH_SEGMENT),
@@ -245,7 +291,7 @@ pub async fn read(
 ) -> Result<axum::Json<Order>, ApiError> {
     let item = state
         .store
-        .get(&owner, id)
+        .get_order(&owner, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(axum::Json(item))
@@ -275,16 +321,15 @@ pub async fn replace(
     ItemPath(ItemId { id }): ItemPath<ItemId>,
     Json(replacement): Json<ReplaceOrder>,
 ) -> Result<axum::Json<Order>, ApiError> {
-    check_title(&replacement.title)?;
-    check_description(replacement.description.as_deref())?;
-    let changes = OrderChanges {
-        title: Some(replacement.title),
-        description: Some(replacement.description),
-        completed: Some(replacement.completed),
+    replacement.check()?;
+    let fields = OrderFields {
+        title: replacement.title,
+        description: replacement.description,
+        completed: replacement.completed,
     };
     let item = state
         .store
-        .update(&owner, id, changes)
+        .update_order(&owner, id, OrderChanges::from(fields))
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(axum::Json(item))
@@ -314,10 +359,7 @@ pub async fn update(
     ItemPath(ItemId { id }): ItemPath<ItemId>,
     Json(patch): Json<PatchOrder>,
 ) -> Result<axum::Json<Order>, ApiError> {
-    if let Some(title) = &patch.title {
-        check_title(title)?;
-    }
-    check_description(patch.description.as_ref().and_then(Option::as_deref))?;
+    patch.check()?;
     let changes = OrderChanges {
         title: patch.title,
         description: patch.description,
@@ -325,7 +367,7 @@ pub async fn update(
     };
     let item = state
         .store
-        .update(&owner, id, changes)
+        .update_order(&owner, id, changes)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(axum::Json(item))
@@ -350,7 +392,7 @@ pub async fn delete(
     Owner(owner): Owner,
     ItemPath(ItemId { id }): ItemPath<ItemId>,
 ) -> Result<StatusCode, ApiError> {
-    if state.store.delete(&owner, id).await? {
+    if state.store.delete_order(&owner, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

@@ -8,5 +8,6 @@ mod configuration;
 mod database;
 mod hardening;
 mod helpers;
+mod orders;
 mod ownership;
 mod storage;

@@ -11,8 +11,8 @@ use sqlx::{Connection, PgConnection};
 use orders_api::error::ApiError;
 use orders_api::store::StoreError;
 
-use crate::helpers::spawn_app;
 use crate::helpers::{AppOptions, spawn_app_with};
+use crate::helpers::{new_item, spawn_app};
 
 /// The table of orders, quoted; spliced into statements with `concat!`.
 macro_rules! table {
@@ -31,14 +31,14 @@ fn status_of(error: sqlx::Error) -> StatusCode {
 #[tokio::test]
 async fn constraint_violations_are_409_and_422() {
     let app = spawn_app().await;
-    app.seed_item("user-a", "original").await;
+    app.seed_item("user-a", &new_item()).await;
     let mut db = PgConnection::connect(&app.database.url).await.unwrap();
 
     let duplicate_id = sqlx::query(concat!(
         "INSERT INTO ",
         table!(),
-        " (id, owner_id, title, completed, created_at, updated_at) ",
-        "SELECT id, 'user-b', title, completed, created_at, updated_at FROM ",
+        r#" (id, owner_id, "title", "completed", created_at, updated_at) "#,
+        r#"SELECT id, 'user-b', "title", "completed", created_at, updated_at FROM "#,
         table!()
     ))
     .execute(&mut db)
@@ -46,18 +46,18 @@ async fn constraint_violations_are_409_and_422() {
     .expect_err("the id is unique");
     assert_eq!(status_of(duplicate_id), StatusCode::CONFLICT);
 
-    let too_long = sqlx::query(concat!("UPDATE ", table!(), " SET title = $1"))
+    let too_long = sqlx::query(concat!("UPDATE ", table!(), r#" SET "title" = $1"#))
         .bind("x".repeat(201))
         .execute(&mut db)
         .await
-        .expect_err("the title is at most 200 characters");
+        .expect_err("title is at most 200 characters");
     assert_eq!(status_of(too_long), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let no_title = sqlx::query(concat!("UPDATE ", table!(), " SET title = NULL"))
+    let missing = sqlx::query(concat!("UPDATE ", table!(), r#" SET "title" = NULL"#))
         .execute(&mut db)
         .await
-        .expect_err("the title is required");
-    assert_eq!(status_of(no_title), StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_err("title is required");
+    assert_eq!(status_of(missing), StatusCode::UNPROCESSABLE_ENTITY);
 
     sqlx::raw_sql(concat!(
         "CREATE TABLE attachments (item_id UUID NOT NULL REFERENCES ",
@@ -88,7 +88,7 @@ async fn an_unavailable_database_is_503_and_the_api_recovers() {
         ..Default::default()
     })
     .await;
-    app.seed_item("user-a", "kept").await;
+    app.seed_item("user-a", &new_item()).await;
     let token = app.token("user-a");
     let expect_503 = async |why: &str| {
         let response = app.list_items("user-a", &token).await;

@@ -1,51 +1,167 @@
 //! In memory, for prototyping: nothing is written anywhere, and everything is lost when the
-//! process stops (it says so at start). Each owner's bookmarks are kept apart,
-//! so an operation only ever looks inside the caller's own.
+//! process stops (it says so at start). Each owner's items are kept apart, so an operation only
+//! ever looks inside the caller's own.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::Utc;
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use super::{Page, StoreError};
+use super::Bookmark;
+use super::{Cursor, Page, SortKey, StoreError};
 
-use super::{Bookmark, BookmarkChanges};
-
+/// Every resource's items, under one lock: a change that spans resources (deleting a
+/// bookmark and what nests under it) is seen whole or not at all.
 #[derive(Default)]
-struct Data {
+pub(super) struct Tables {
     /// The last insertion number handed out; the cursor of paginated lists.
-    last_seq: i64,
-    /// Owner → their bookmarks by insertion number.
-    owners: HashMap<String, BTreeMap<i64, Bookmark>>,
-    /// Owner → id → insertion number.
+    pub last_seq: i64,
+    pub bookmarks: Table<Bookmark>,
+}
+
+impl Tables {
+    /// The next insertion number.
+    pub fn next_seq(&mut self) -> i64 {
+        self.last_seq += 1;
+        self.last_seq
+    }
+}
+
+/// The items of one resource: owner → insertion number → item, and owner → id → insertion
+/// number.
+pub(super) struct Table<T> {
+    owners: HashMap<String, BTreeMap<i64, T>>,
     ids: HashMap<String, HashMap<Uuid, i64>>,
 }
 
-impl Data {
-    fn find(&mut self, owner: &str, id: Uuid) -> Option<&mut Bookmark> {
-        let seq = *self.ids.get(owner)?.get(&id)?;
-        self.owners.get_mut(owner)?.get_mut(&seq)
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Self {
+            owners: HashMap::new(),
+            ids: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone> Table<T> {
+    pub fn insert(&mut self, owner: &str, id: Uuid, seq: i64, item: T) {
+        self.ids
+            .entry(owner.to_owned())
+            .or_default()
+            .insert(id, seq);
+        self.owners
+            .entry(owner.to_owned())
+            .or_default()
+            .insert(seq, item);
+    }
+
+    pub fn get(&self, owner: &str, id: Uuid) -> Option<&T> {
+        let seq = self.ids.get(owner)?.get(&id)?;
+        self.owners.get(owner)?.get(seq)
+    }
+
+    pub fn get_mut(&mut self, owner: &str, id: Uuid) -> Option<&mut T> {
+        let seq = self.ids.get(owner)?.get(&id)?;
+        self.owners.get_mut(owner)?.get_mut(seq)
+    }
+
+    pub fn remove(&mut self, owner: &str, id: Uuid) -> Option<T> {
+        let seq = self.ids.get_mut(owner)?.remove(&id)?;
+        self.owners.get_mut(owner)?.remove(&seq)
+    }
+
+    /// Up to `limit` items of `owner` that `keep` keeps, after `after`, by insertion or by
+    /// `key` (nulls last, ties by insertion).
+    pub fn page<K: Fn(&T) -> Option<SortKey>>(
+        &self,
+        owner: &str,
+        keep: impl Fn(&T) -> bool,
+        key: Option<(K, bool)>,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Page<T> {
+        let Some(items) = self.owners.get(owner) else {
+            return Page {
+                items: Vec::new(),
+                next: None,
+            };
+        };
+        let limit = limit as usize;
+        let Some((key, descending)) = key else {
+            let start = after.map_or(0, |cursor| cursor.seq).saturating_add(1);
+            let mut page: Vec<(i64, &T)> = items
+                .range(start..)
+                .map(|(seq, item)| (*seq, item))
+                .filter(|(_, item)| keep(item))
+                .take(limit + 1)
+                .collect();
+            let next = (page.len() > limit).then(|| {
+                page.truncate(limit);
+                Cursor {
+                    seq: page.last().map_or(0, |(seq, _)| *seq),
+                    key: None,
+                }
+            });
+            return Page {
+                items: page.into_iter().map(|(_, item)| item.clone()).collect(),
+                next,
+            };
+        };
+        let order = |a: &(Option<SortKey>, i64), b: &(Option<SortKey>, i64)| {
+            let by_key = match (&a.0, &b.0) {
+                (Some(x), Some(y)) if descending => y.cmp(x),
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            };
+            by_key.then(a.1.cmp(&b.1))
+        };
+        let start = after.map(|cursor| (cursor.key.flatten(), cursor.seq));
+        let mut page: Vec<((Option<SortKey>, i64), &T)> = items
+            .iter()
+            .filter(|(_, item)| keep(item))
+            .map(|(seq, item)| ((key(item), *seq), item))
+            .filter(|(position, _)| {
+                start
+                    .as_ref()
+                    .is_none_or(|start| order(position, start) == Ordering::Greater)
+            })
+            .collect();
+        page.sort_by(|a, b| order(&a.0, &b.0));
+        let next = (page.len() > limit).then(|| {
+            page.truncate(limit);
+            let ((key, seq), _) = page.last().expect("a full page is not empty");
+            Cursor {
+                seq: *seq,
+                key: Some(*key),
+            }
+        });
+        Page {
+            items: page.into_iter().map(|(_, item)| item.clone()).collect(),
+            next,
+        }
     }
 }
 
 #[derive(Clone)]
 pub struct Store {
-    data: Arc<RwLock<Data>>,
+    tables: Arc<RwLock<Tables>>,
 }
 
 impl Store {
     /// An empty store, and a warning that it will not outlive the process.
     pub fn open() -> Self {
         tracing::warn!(
-            "STORAGE IS IN MEMORY: every bookmark is lost when this process \
-             stops, and replicas do not share data. This project was generated with \
-             `--storage memory` for prototyping; generate it with `--storage sqlite` or \
-             `--storage postgres` to keep data"
+            "STORAGE IS IN MEMORY: everything is lost when this process stops, and replicas do \
+             not share data. This project was generated with `--storage memory` for \
+             prototyping; generate it with `--storage sqlite` or `--storage postgres` to keep \
+             data"
         );
         Self {
-            data: Arc::default(),
+            tables: Arc::default(),
         }
     }
 
@@ -53,115 +169,12 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` bookmarks of `owner` after the cursor `after`, oldest
-    /// first.
-    pub async fn list(
-        &self,
-        owner: &str,
-        after: Option<i64>,
-        limit: u32,
-    ) -> Result<Page, StoreError> {
-        let data = self.data.read().await;
-        let Some(items) = data.owners.get(owner) else {
-            return Ok(Page {
-                items: Vec::new(),
-                next: None,
-            });
-        };
-        let start = after.unwrap_or(0).saturating_add(1);
-        let mut page: Vec<(i64, Bookmark)> = items
-            .range(start..)
-            .take(limit as usize + 1)
-            .map(|(seq, item)| (*seq, item.clone()))
-            .collect();
-        let next = if page.len() > limit as usize {
-            page.truncate(limit as usize);
-            page.last().map(|(seq, _)| *seq)
-        } else {
-            None
-        };
-        Ok(Page {
-            items: page.into_iter().map(|(_, item)| item).collect(),
-            next,
-        })
+    pub(super) async fn read(&self) -> tokio::sync::RwLockReadGuard<'_, Tables> {
+        self.tables.read().await
     }
 
-    pub async fn create(
-        &self,
-        owner: &str,
-        title: &str,
-        description: Option<&str>,
-        completed: bool,
-    ) -> Result<Bookmark, StoreError> {
-        let now = Utc::now();
-        let item = Bookmark {
-            id: Uuid::new_v4(),
-            title: title.to_owned(),
-            description: description.map(str::to_owned),
-            completed,
-            created_at: now,
-            updated_at: now,
-        };
-        let mut data = self.data.write().await;
-        data.last_seq += 1;
-        let seq = data.last_seq;
-        data.ids
-            .entry(owner.to_owned())
-            .or_default()
-            .insert(item.id, seq);
-        data.owners
-            .entry(owner.to_owned())
-            .or_default()
-            .insert(seq, item.clone());
-        Ok(item)
-    }
-
-    pub async fn get(&self, owner: &str, id: Uuid) -> Result<Option<Bookmark>, StoreError> {
-        let data = self.data.read().await;
-        let item = data
-            .ids
-            .get(owner)
-            .and_then(|ids| ids.get(&id))
-            .and_then(|seq| data.owners.get(owner)?.get(seq));
-        Ok(item.cloned())
-    }
-
-    /// Applies `changes` under one write lock, so that concurrent changes to different fields
-    /// are all kept.
-    pub async fn update(
-        &self,
-        owner: &str,
-        id: Uuid,
-        changes: BookmarkChanges,
-    ) -> Result<Option<Bookmark>, StoreError> {
-        let mut data = self.data.write().await;
-        let Some(item) = data.find(owner, id) else {
-            return Ok(None);
-        };
-        if let Some(title) = changes.title {
-            item.title = title;
-        }
-        if let Some(description) = changes.description {
-            item.description = description;
-        }
-        if let Some(completed) = changes.completed {
-            item.completed = completed;
-        }
-        item.updated_at = Utc::now();
-        Ok(Some(item.clone()))
-    }
-
-    /// True when a bookmark of `owner` was deleted.
-    pub async fn delete(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
-        let mut data = self.data.write().await;
-        let Some(seq) = data.ids.get_mut(owner).and_then(|ids| ids.remove(&id)) else {
-            return Ok(false);
-        };
-        Ok(data
-            .owners
-            .get_mut(owner)
-            .and_then(|items| items.remove(&seq))
-            .is_some())
+    pub(super) async fn write(&self) -> tokio::sync::RwLockWriteGuard<'_, Tables> {
+        self.tables.write().await
     }
 }
 

@@ -1,40 +1,51 @@
-//! Storage of bookmarks. Only the backend this project was generated with is
-//! here (memory). Every operation is scoped to an owner: a bookmark of
-//! another user is never read, changed or deleted, whatever id the caller sends.
+//! Storage of bookmarks. Only the backend this project was generated
+//! with is here (memory). Every operation is scoped to an owner: an item of another user
+//! is never read, changed or deleted, whatever id the caller sends.
 
+mod bookmarks;
 mod memory;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
-use uuid::Uuid;
+use std::fmt;
 
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub use bookmarks::*;
 pub use memory::Store;
 
-/// A bookmark, as stored and as returned by the API.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Bookmark {
-    pub id: Uuid,
-    pub title: String,
-    pub description: Option<String>,
-    pub completed: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// A page of items in the order asked for; `next` is where the following page starts.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
 }
 
-/// A page of bookmarks, oldest first; `next` is the cursor of the following
-/// page.
-pub struct Page {
-    pub items: Vec<Bookmark>,
-    pub next: Option<i64>,
+/// Where a page starts: after the item `seq` (the insertion order), and in a sorted list after
+/// its sort key too (`Some(None)`: the key was `null`; nulls come last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub seq: i64,
+    pub key: Option<Option<SortKey>>,
 }
 
-/// The fields to change; `None` keeps the stored value. `description: Some(None)` clears it.
-#[derive(Debug, Default)]
-pub struct BookmarkChanges {
-    pub title: Option<String>,
-    pub description: Option<Option<String>>,
-    pub completed: Option<bool>,
+/// The value an item is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SortKey {
+    Time(DateTime<Utc>),
+}
+
+/// The text of a key in a cursor: read back by each resource's `parse_key`.
+impl fmt::Display for SortKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Time(time) => f.write_str(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        }
+    }
+}
+
+/// How a list is ordered: by insertion, or by a field (nulls last) and then by insertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order<S> {
+    pub by: S,
+    pub descending: bool,
 }
 
 /// The cause of a storage failure, kept for the logs; never shown to clients.
@@ -48,10 +59,10 @@ pub enum StoreError {
     #[error("the database is unavailable")]
     Unavailable(#[source] Cause),
     /// A uniqueness constraint refused the write: 409.
-    #[error("the bookmark conflicts with an existing one")]
+    #[error("the item conflicts with an existing one")]
     Conflict(#[source] Cause),
     /// A foreign-key, not-null or check constraint refused the write: 422.
-    #[error("the bookmark breaks a rule of the database")]
+    #[error("the item breaks a rule of the database")]
     Constraint(#[source] Cause),
     /// Anything else: 500.
     #[error("database error")]

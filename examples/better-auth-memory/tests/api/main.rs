@@ -3,6 +3,7 @@
 //! Row numbers refer to authgate's reference table of attacks.
 
 mod authentication;
+mod bookmarks;
 mod concurrency;
 mod configuration;
 mod hardening;

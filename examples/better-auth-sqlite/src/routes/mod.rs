@@ -1,10 +1,12 @@
-//! HTTP routes: health checks, the owned resource, and the API description.
+//! HTTP routes: health checks, the owned resources, and the API description.
 
 mod extract;
+mod fields;
 mod health;
 mod openapi;
+mod page;
 
-/// The owned resource: `tasks`.
+/// `tasks`.
 mod tasks;
 
 use axum::Router;
@@ -20,7 +22,7 @@ pub fn public() -> Router<AppState> {
 
 /// Routes behind authentication and ownership checks.
 pub fn api() -> Router<AppState> {
-    tasks::router()
+    Router::new().merge(tasks::router())
 }
 
 /// `/openapi.json` and `/docs`; mounted outside production only.

@@ -1,24 +1,21 @@
 //! SQLite: one file beside the process (sqlx, WAL mode, migrations applied at start). Every
-//! query names its owner in the `WHERE` clause.
+//! query names its owner in the `WHERE` clause (see each resource's module).
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::error::ErrorKind;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use uuid::Uuid;
+use sqlx::{QueryBuilder, Sqlite};
 
-use super::{Page, StoreError};
+use super::{Cursor, SortKey, StoreError};
 use crate::auth::SettingError;
 use crate::config::parse_or;
-
-use super::{Task, TaskChanges};
 
 /// How long a write waits for another connection's write to finish before it gives up (503).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -91,28 +88,6 @@ impl DatabaseSettings {
     pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[];
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    seq: i64,
-    #[sqlx(flatten)]
-    item: Task,
-}
-
-/// The table and the columns of a `Row`, spliced into queries with `concat!` so that every
-/// query stays a string literal. The table's name is quoted: any resource name is a valid
-/// identifier, even one that is an SQL keyword.
-macro_rules! table {
-    () => {
-        r#""tasks""#
-    };
-}
-
-macro_rules! columns {
-    () => {
-        "seq, id, title, description, completed, created_at, updated_at"
-    };
-}
-
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
@@ -155,7 +130,7 @@ impl Store {
     }
 
     /// A connection from the pool; failing to get one is the database being unavailable.
-    async fn connection(&self) -> Result<PoolConnection<sqlx::Sqlite>, StoreError> {
+    pub(super) async fn connection(&self) -> Result<PoolConnection<sqlx::Sqlite>, StoreError> {
         self.pool
             .acquire()
             .await
@@ -170,134 +145,49 @@ impl Store {
             .map(drop)
             .map_err(StoreError::from)
     }
+}
 
-    /// Up to `limit` tasks of `owner` after the cursor `after`, oldest
-    /// first.
-    pub async fn list(
-        &self,
-        owner: &str,
-        after: Option<i64>,
-        limit: u32,
-    ) -> Result<Page, StoreError> {
-        let mut connection = self.connection().await?;
-        let mut rows: Vec<Row> = sqlx::query_as(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM ",
-            table!(),
-            // Not `LIMIT ?`: SQLite lets a bound LIMIT steer its plan, so binding one expires
-            // the cached statement and every list would be parsed and planned again.
-            " WHERE owner_id = ? AND seq > ? ORDER BY seq LIMIT CAST(? AS INTEGER)"
-        ))
-        .bind(owner)
-        .bind(after.unwrap_or(0))
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&mut *connection)
-        .await?;
-        let next = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|row| row.seq)
-        } else {
-            None
-        };
-        Ok(Page {
-            items: rows.into_iter().map(|row| row.item).collect(),
-            next,
-        })
+/// Continues a list after `after`: by insertion (`column` none), or by `column` (nulls last,
+/// ties by insertion), then orders it so.
+pub(super) fn order_after(
+    query: &mut QueryBuilder<Sqlite>,
+    order: Option<(&'static str, bool)>,
+    after: Option<&Cursor>,
+) {
+    let Some((column, descending)) = order else {
+        if let Some(after) = after {
+            query.push(" AND seq > ").push_bind(after.seq);
+        }
+        query.push(" ORDER BY seq");
+        return;
+    };
+    let direction = if descending { "DESC" } else { "ASC" };
+    match after.map(|after| (after.seq, after.key.flatten())) {
+        None => {}
+        // In the nulls, at the end: only later nulls follow.
+        Some((seq, None)) => {
+            query
+                .push(format!(" AND {column} IS NULL AND seq > "))
+                .push_bind(seq);
+        }
+        Some((seq, Some(key))) => {
+            let beyond = if descending { "<" } else { ">" };
+            query.push(format!(" AND ({column} IS NULL OR {column} {beyond} "));
+            bind_key(query, key);
+            query.push(format!(" OR ({column} = "));
+            bind_key(query, key);
+            query.push(" AND seq > ").push_bind(seq).push("))");
+        }
     }
+    query.push(format!(
+        " ORDER BY {column} IS NULL, {column} {direction}, seq"
+    ));
+}
 
-    pub async fn create(
-        &self,
-        owner: &str,
-        title: &str,
-        description: Option<&str>,
-        completed: bool,
-    ) -> Result<Task, StoreError> {
-        let mut connection = self.connection().await?;
-        let now = Utc::now();
-        let row: Row = sqlx::query_as(concat!(
-            "INSERT INTO ",
-            table!(),
-            " (id, owner_id, title, description, completed, created_at, updated_at) ",
-            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            columns!()
-        ))
-        .bind(Uuid::new_v4())
-        .bind(owner)
-        .bind(title)
-        .bind(description)
-        .bind(completed)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *connection)
-        .await?;
-        Ok(row.item)
-    }
-
-    pub async fn get(&self, owner: &str, id: Uuid) -> Result<Option<Task>, StoreError> {
-        let mut connection = self.connection().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM ",
-            table!(),
-            " WHERE id = ? AND owner_id = ?"
-        ))
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&mut *connection)
-        .await?;
-        Ok(row.map(|row| row.item))
-    }
-
-    /// Applies `changes` in one statement, so that concurrent changes to different fields
-    /// are all kept.
-    pub async fn update(
-        &self,
-        owner: &str,
-        id: Uuid,
-        changes: TaskChanges,
-    ) -> Result<Option<Task>, StoreError> {
-        let mut connection = self.connection().await?;
-        let (set_description, description) = match changes.description {
-            Some(description) => (true, description),
-            None => (false, None),
-        };
-        let row: Option<Row> = sqlx::query_as(concat!(
-            "UPDATE ",
-            table!(),
-            " SET title = COALESCE(?, title), ",
-            "description = CASE WHEN ? THEN ? ELSE description END, ",
-            "completed = COALESCE(?, completed), updated_at = ? ",
-            "WHERE id = ? AND owner_id = ? RETURNING ",
-            columns!()
-        ))
-        .bind(changes.title)
-        .bind(set_description)
-        .bind(description)
-        .bind(changes.completed)
-        .bind(Utc::now())
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&mut *connection)
-        .await?;
-        Ok(row.map(|row| row.item))
-    }
-
-    /// True when a task of `owner` was deleted.
-    pub async fn delete(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
-        let result = sqlx::query(concat!(
-            "DELETE FROM ",
-            table!(),
-            " WHERE id = ? AND owner_id = ?"
-        ))
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *connection)
-        .await?;
-        Ok(result.rows_affected() == 1)
-    }
+fn bind_key(query: &mut QueryBuilder<Sqlite>, key: SortKey) {
+    match key {
+        SortKey::Time(time) => query.push_bind(time),
+    };
 }
 
 /// SQLite's primary result codes (the low byte of an extended code) that mean "busy or out of

@@ -10,3 +10,4 @@ mod hardening;
 mod helpers;
 mod ownership;
 mod storage;
+mod tasks;

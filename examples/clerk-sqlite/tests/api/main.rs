@@ -8,5 +8,6 @@ mod configuration;
 mod database;
 mod hardening;
 mod helpers;
+mod notes;
 mod ownership;
 mod storage;

@@ -456,11 +456,9 @@ impl TestApp {
         .await
     }
 
-    /// Creates a bookmark for `user` and returns its JSON.
-    pub async fn seed_item(&self, user: &str, title: &str) -> Value {
-        let response = self
-            .create_item(user, &self.token(user), &json!({ "title": title }))
-            .await;
+    /// Creates a bookmark for `user` from `body` and returns its JSON.
+    pub async fn seed_item(&self, user: &str, body: &Value) -> Value {
+        let response = self.create_item(user, &self.token(user), body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.unwrap()
     }
@@ -470,6 +468,11 @@ impl TestApp {
     pub async fn status_with_token(&self, user: &str, token: &str) -> StatusCode {
         self.list_items(user, token).await.status()
     }
+}
+
+/// A valid new bookmark.
+pub fn new_item() -> Value {
+    json!({ "title": "one title", "description": "one description", "completed": true })
 }
 
 /// Where `user`'s bookmarks are listed and created.

@@ -1,0 +1,319 @@
+//! PostgreSQL: a connection pool (sqlx) to one server shared by every replica of this API;
+//! migrations are applied at start (sqlx takes an advisory lock, so replicas starting together
+//! apply them once). Every query names its owner in the `WHERE` clause.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::error::ErrorKind;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder};
+
+use super::{Cursor, SortKey, StoreError};
+use crate::auth::SettingError;
+use crate::config::parse_or;
+
+/// Where the data lives, and how the connection pool behaves.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// May hold credentials, so it is never logged.
+    pub url: SecretString,
+    /// The most connections the pool opens (`DATABASE_MAX_CONNECTIONS`).
+    /// Every replica opens up to this many: keep replicas × this below the server's
+    /// `max_connections`.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it is answered with 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
+    pub acquire_timeout: Duration,
+    /// The longest a statement may run on the server; `None` leaves the server's setting
+    /// (`DATABASE_STATEMENT_TIMEOUT_SECS`, `0` for none).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl DatabaseSettings {
+    /// Reads the `DATABASE_*` variables through `var` (a variable's trimmed value, `None` when
+    /// it is unset or blank), pushing every problem onto `errors`: the settings returned are
+    /// only meant to be used when there is none.
+    pub fn from_lookup(
+        var: impl Fn(&str) -> Option<String>,
+        errors: &mut Vec<SettingError>,
+    ) -> Self {
+        let url = var("DATABASE_URL").unwrap_or_default();
+        if url.is_empty() {
+            errors.push(SettingError::new(
+                "DATABASE_URL",
+                "is required: the postgres server, e.g. postgres://app:secret@localhost:5432/my_api",
+            ));
+        } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            || url.parse::<PgConnectOptions>().is_err()
+        {
+            // The URL may hold a password: it is not repeated here.
+            errors.push(SettingError::new(
+                "DATABASE_URL",
+                "is not a postgres URL like postgres://user:password@host:5432/database",
+            ));
+        }
+        let max_connections = parse_or(
+            errors,
+            "DATABASE_MAX_CONNECTIONS",
+            var("DATABASE_MAX_CONNECTIONS"),
+            10,
+            "a whole number of connections, at least 1",
+        );
+        if max_connections == 0 {
+            errors.push(SettingError::new(
+                "DATABASE_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        let acquire_timeout_secs: u64 = parse_or(
+            errors,
+            "DATABASE_ACQUIRE_TIMEOUT_SECS",
+            var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
+            5,
+            "a whole number of seconds, at least 1",
+        );
+        if acquire_timeout_secs == 0 {
+            errors.push(SettingError::new(
+                "DATABASE_ACQUIRE_TIMEOUT_SECS",
+                "must be at least 1",
+            ));
+        }
+        let statement_timeout_secs: u64 = parse_or(
+            errors,
+            "DATABASE_STATEMENT_TIMEOUT_SECS",
+            var("DATABASE_STATEMENT_TIMEOUT_SECS"),
+            10,
+            "a whole number of seconds (0 for no limit)",
+        );
+        Self {
+            url: SecretString::from(url),
+            max_connections: max_connections.max(1),
+            acquire_timeout: Duration::from_secs(acquire_timeout_secs.max(1)),
+            statement_timeout: (statement_timeout_secs > 0)
+                .then(|| Duration::from_secs(statement_timeout_secs)),
+        }
+    }
+}
+
+#[cfg(test)]
+impl DatabaseSettings {
+    /// A valid environment for these settings, for tests here and in the rest of the crate:
+    /// the server, the one setting without a default.
+    pub(crate) const EXAMPLE_ENV: &[(&str, &str)] =
+        &[("DATABASE_URL", "postgres://app@localhost/app")];
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+impl Store {
+    /// Connects to the server and applies the migrations in `migrations/`.
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let mut options = PgConnectOptions::from_str(settings.url.expose_secret())
+            .context("DATABASE_URL is not a valid postgres URL")?
+            .application_name(env!("CARGO_PKG_NAME"));
+        if let Some(timeout) = settings.statement_timeout {
+            // Enforced by the server: a runaway query is cancelled, not left holding a
+            // connection.
+            let millis = timeout.as_millis().to_string();
+            options = options.options([("statement_timeout", millis)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await
+            .context("cannot connect to the postgres database (DATABASE_URL)")?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .context("cannot apply database migrations")?;
+        Ok(Self { pool })
+    }
+
+    /// A connection from the pool; failing to get one (the server is down, refuses us, or
+    /// every connection is busy past the acquire timeout) is the database being unavailable.
+    pub(super) async fn connection(&self) -> Result<PoolConnection<sqlx::Postgres>, StoreError> {
+        self.pool
+            .acquire()
+            .await
+            .map_err(|error| StoreError::Unavailable(error.into()))
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *connection)
+            .await
+            .map(drop)
+            .map_err(StoreError::from)
+    }
+}
+
+/// Continues a list after `after`: by insertion (`column` none), or by `column` (nulls last,
+/// ties by insertion), then orders it so.
+pub(super) fn order_after(
+    query: &mut QueryBuilder<Postgres>,
+    order: Option<(&'static str, bool)>,
+    after: Option<&Cursor>,
+) {
+    let Some((column, descending)) = order else {
+        if let Some(after) = after {
+            query.push(" AND seq > ").push_bind(after.seq);
+        }
+        query.push(" ORDER BY seq");
+        return;
+    };
+    let direction = if descending { "DESC" } else { "ASC" };
+    match after.map(|after| (after.seq, after.key.flatten())) {
+        None => {}
+        // In the nulls, at the end: only later nulls follow.
+        Some((seq, None)) => {
+            query
+                .push(format!(" AND {column} IS NULL AND seq > "))
+                .push_bind(seq);
+        }
+        Some((seq, Some(key))) => {
+            let beyond = if descending { "<" } else { ">" };
+            query.push(format!(" AND ({column} IS NULL OR {column} {beyond} "));
+            bind_key(query, key);
+            query.push(format!(" OR ({column} = "));
+            bind_key(query, key);
+            query.push(" AND seq > ").push_bind(seq).push("))");
+        }
+    }
+    query.push(format!(
+        " ORDER BY {column} IS NULL, {column} {direction}, seq"
+    ));
+}
+
+fn bind_key(query: &mut QueryBuilder<Postgres>, key: SortKey) {
+    match key {
+        SortKey::Time(time) => query.push_bind(time),
+        SortKey::Date(date) => query.push_bind(date),
+        SortKey::Int(n) => query.push_bind(n),
+    };
+}
+
+/// Whether a SQLSTATE means "the server cannot serve this now; retry later" rather than a bug:
+/// connection exceptions (08), insufficient resources (53: too many connections, disk full),
+/// operator intervention (57: shutdown, statement timeout), serialization failures and
+/// deadlocks (40), and a missing or refused database or role (3D, 28).
+fn is_unavailable(sqlstate: &str) -> bool {
+    ["08", "53", "57", "40", "3D", "28"]
+        .iter()
+        .any(|class| sqlstate.starts_with(class))
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        let unavailable = match &error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(database) => {
+                match database.kind() {
+                    ErrorKind::UniqueViolation | ErrorKind::ExclusionViolation => {
+                        return Self::Conflict(error.into());
+                    }
+                    ErrorKind::ForeignKeyViolation
+                    | ErrorKind::NotNullViolation
+                    | ErrorKind::CheckViolation => return Self::Constraint(error.into()),
+                    _ => {}
+                }
+                database.code().is_some_and(|code| is_unavailable(&code))
+            }
+            _ => false,
+        };
+        if unavailable {
+            Self::Unavailable(error.into())
+        } else {
+            Self::Other(error.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// The settings read from `vars`, and the problems found.
+    fn settings(vars: &[(&str, &str)]) -> (DatabaseSettings, Vec<SettingError>) {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut errors = Vec::new();
+        let settings = DatabaseSettings::from_lookup(|name| vars.get(name).cloned(), &mut errors);
+        (settings, errors)
+    }
+
+    fn variables(errors: &[SettingError]) -> Vec<&'static str> {
+        errors.iter().map(|e| e.variable).collect()
+    }
+
+    #[test]
+    fn pool_settings_have_defaults_and_can_be_set() {
+        let (defaults, errors) = settings(DatabaseSettings::EXAMPLE_ENV);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            (defaults.max_connections, defaults.acquire_timeout),
+            (10, Duration::from_secs(5))
+        );
+        assert_eq!(defaults.statement_timeout, Some(Duration::from_secs(10)));
+        let (set, errors) = settings(
+            &[
+                DatabaseSettings::EXAMPLE_ENV,
+                &[
+                    ("DATABASE_MAX_CONNECTIONS", "3"),
+                    ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+                    ("DATABASE_STATEMENT_TIMEOUT_SECS", "0"),
+                ],
+            ]
+            .concat(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            (set.max_connections, set.acquire_timeout),
+            (3, Duration::from_secs(2))
+        );
+        assert_eq!(set.statement_timeout, None);
+    }
+
+    #[test]
+    fn every_bad_variable_is_reported_at_once() {
+        let (_, errors) = settings(&[
+            ("DATABASE_URL", "sqlite://data/app.db"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
+        ]);
+        assert_eq!(
+            variables(&errors),
+            [
+                "DATABASE_URL",
+                "DATABASE_MAX_CONNECTIONS",
+                "DATABASE_ACQUIRE_TIMEOUT_SECS"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_url_is_required_and_never_repeated() {
+        let (_, errors) = settings(&[]);
+        assert_eq!(variables(&errors), ["DATABASE_URL"]);
+        let (_, errors) = settings(&[("DATABASE_URL", "postgres://app:hunter2@db:notaport/app")]);
+        assert_eq!(variables(&errors), ["DATABASE_URL"]);
+        let error = errors[0].to_string();
+        assert!(!error.contains("hunter2"), "the password leaks: {error}");
+    }
+}

@@ -1,0 +1,281 @@
+//! Projects in PostgreSQL. Every query names the owner in
+//! its `WHERE` clause.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::QueryBuilder;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::postgres::order_after;
+use super::{Cursor, Order, Page, SortKey, Store, StoreError};
+
+/// A project, as stored and as returned by the API.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Project {
+    pub id: Uuid,
+    /// 1 to 120 characters, not all whitespace, no NUL.
+    pub name: String,
+    /// `true` or `false`. Default `false`.
+    pub archived: bool,
+    /// A number. Optional: `null` when not given.
+    pub budget: Option<f64>,
+    /// A date, `YYYY-MM-DD`. Optional: `null` when not given.
+    pub starts_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every field of a new project, defaults applied.
+#[derive(Debug)]
+pub struct ProjectFields {
+    pub name: String,
+    pub archived: bool,
+    pub budget: Option<f64>,
+    pub starts_on: Option<NaiveDate>,
+}
+
+/// The fields to change; `None` keeps the stored value, and `Some(None)` clears an optional
+/// one.
+#[derive(Debug, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub archived: Option<bool>,
+    pub budget: Option<Option<f64>>,
+    pub starts_on: Option<Option<NaiveDate>>,
+}
+
+impl From<ProjectFields> for ProjectChanges {
+    /// A replacement: every field changes.
+    fn from(fields: ProjectFields) -> Self {
+        Self {
+            name: Some(fields.name),
+            archived: Some(fields.archived),
+            budget: Some(fields.budget),
+            starts_on: Some(fields.starts_on),
+        }
+    }
+}
+
+/// The equality filters of a list; `None` does not filter.
+#[derive(Debug, Default)]
+pub struct ProjectFilter {
+    pub archived: Option<bool>,
+}
+
+/// What a list of projects can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectSort {
+    CreatedAt,
+    StartsOn,
+}
+
+impl ProjectSort {
+    /// The key `item` is sorted by.
+    pub fn key(self, item: &Project) -> Option<SortKey> {
+        match self {
+            Self::CreatedAt => Some(SortKey::Time(item.created_at)),
+            Self::StartsOn => item.starts_on.map(SortKey::Date),
+        }
+    }
+
+    /// Reads a key written by [`SortKey`]'s `Display`, if it is one of this sort's.
+    pub fn parse_key(self, text: &str) -> Option<SortKey> {
+        match self {
+            Self::CreatedAt => text.parse().ok().map(SortKey::Time),
+            Self::StartsOn => text.parse().ok().map(SortKey::Date),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    seq: i64,
+    #[sqlx(flatten)]
+    item: Project,
+}
+
+/// The table and the columns of a `Row`, spliced into queries with `concat!` so that every
+/// query but a list's stays a string literal. Every name is quoted: any resource or field name
+/// is a valid identifier, even one that is an SQL keyword.
+macro_rules! table {
+    () => {
+        r#""projects""#
+    };
+}
+
+macro_rules! columns {
+    () => {
+        r#"seq, id, "name", "archived", "budget", "starts_on", created_at, updated_at"#
+    };
+}
+
+/// The column a list is sorted by.
+fn column(sort: ProjectSort) -> &'static str {
+    match sort {
+        ProjectSort::CreatedAt => "created_at",
+        ProjectSort::StartsOn => r#""starts_on""#,
+    }
+}
+
+impl Store {
+    /// Whether `owner` has the project `id`.
+    pub async fn has_project(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
+        let mut connection = self.connection().await?;
+        let found: Option<i32> = sqlx::query_scalar(concat!(
+            "SELECT 1 FROM ",
+            table!(),
+            " WHERE id = $1 AND owner_id = $2"
+        ))
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&mut *connection)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Up to `limit` projects of `owner` after `after`, in `order` (none: oldest first).
+    pub async fn list_projects(
+        &self,
+        owner: &str,
+        filter: &ProjectFilter,
+        order: Option<Order<ProjectSort>>,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<Page<Project>, StoreError> {
+        let mut query = QueryBuilder::new(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM ",
+            table!(),
+            " WHERE owner_id = "
+        ));
+        query.push_bind(owner);
+        if let Some(value) = filter.archived {
+            query.push(r#" AND "archived" = "#).push_bind(value);
+        }
+        order_after(
+            &mut query,
+            order.map(|order| (column(order.by), order.descending)),
+            after,
+        );
+        query.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+        let mut connection = self.connection().await?;
+        let mut rows: Vec<Row> = query.build_query_as().fetch_all(&mut *connection).await?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|row| Cursor {
+                seq: row.seq,
+                key: order.map(|order| order.by.key(&row.item)),
+            })
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows.into_iter().map(|row| row.item).collect(),
+            next,
+        })
+    }
+
+    pub async fn create_project(
+        &self,
+        owner: &str,
+        fields: ProjectFields,
+    ) -> Result<Project, StoreError> {
+        let mut connection = self.connection().await?;
+        let now = Utc::now();
+        let row: Row = sqlx::query_as(concat!(
+            "INSERT INTO ",
+            table!(),
+            r#" (id, owner_id, "name", "archived", "budget", "starts_on", created_at, updated_at) "#,
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
+            columns!()
+        ))
+        .bind(Uuid::new_v4())
+        .bind(owner)
+        .bind(fields.name)
+        .bind(fields.archived)
+        .bind(fields.budget)
+        .bind(fields.starts_on)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *connection)
+        .await?;
+        Ok(row.item)
+    }
+
+    pub async fn get_project(&self, owner: &str, id: Uuid) -> Result<Option<Project>, StoreError> {
+        let mut connection = self.connection().await?;
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM ",
+            table!(),
+            " WHERE id = $1 AND owner_id = $2"
+        ))
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&mut *connection)
+        .await?;
+        Ok(row.map(|row| row.item))
+    }
+
+    /// Applies `changes` in one statement, so that concurrent changes to different fields
+    /// are all kept.
+    pub async fn update_project(
+        &self,
+        owner: &str,
+        id: Uuid,
+        changes: ProjectChanges,
+    ) -> Result<Option<Project>, StoreError> {
+        let mut connection = self.connection().await?;
+        let (set_budget, budget) = match changes.budget {
+            Some(value) => (true, value),
+            None => (false, None),
+        };
+        let (set_starts_on, starts_on) = match changes.starts_on {
+            Some(value) => (true, value),
+            None => (false, None),
+        };
+        let row: Option<Row> = sqlx::query_as(concat!(
+            "UPDATE ",
+            table!(),
+            " SET ",
+            r#""name" = COALESCE($1, "name"), "#,
+            r#""archived" = COALESCE($2, "archived"), "#,
+            r#""budget" = CASE WHEN $3 THEN $4 ELSE "budget" END, "#,
+            r#""starts_on" = CASE WHEN $5 THEN $6 ELSE "starts_on" END, "#,
+            "updated_at = $7 ",
+            "WHERE id = $8 AND owner_id = $9 RETURNING ",
+            columns!()
+        ))
+        .bind(changes.name)
+        .bind(changes.archived)
+        .bind(set_budget)
+        .bind(budget)
+        .bind(set_starts_on)
+        .bind(starts_on)
+        .bind(Utc::now())
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(&mut *connection)
+        .await?;
+        Ok(row.map(|row| row.item))
+    }
+
+    /// True when a project of `owner` was deleted, with everything nested under it (the
+    /// foreign keys cascade).
+    pub async fn delete_project(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
+        let mut connection = self.connection().await?;
+        let result = sqlx::query(concat!(
+            "DELETE FROM ",
+            table!(),
+            " WHERE id = $1 AND owner_id = $2"
+        ))
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *connection)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}

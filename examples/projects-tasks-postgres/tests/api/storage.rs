@@ -1,0 +1,158 @@
+//! What the database refuses, and the database going away, reach clients as the right status:
+//! a constraint violation is the client's to fix (409, 422), an unavailable database is worth a
+//! retry (503), and neither is ever a 500 or a panic.
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde_json::Value;
+use sqlx::AssertSqlSafe;
+use sqlx::{Connection, PgConnection};
+
+use my_api::error::ApiError;
+use my_api::store::StoreError;
+
+use crate::helpers::{AppOptions, spawn_app_with};
+use crate::helpers::{new_item, spawn_app};
+
+/// The table of projects, quoted; spliced into statements with `concat!`.
+macro_rules! table {
+    () => {
+        r#""projects""#
+    };
+}
+
+/// The status the API answers a failed query with.
+fn status_of(error: sqlx::Error) -> StatusCode {
+    ApiError::from(StoreError::from(error))
+        .into_response()
+        .status()
+}
+
+#[tokio::test]
+async fn constraint_violations_are_409_and_422() {
+    let app = spawn_app().await;
+    app.seed_item("user-a", &new_item()).await;
+    let mut db = PgConnection::connect(&app.database.url).await.unwrap();
+
+    let duplicate_id = sqlx::query(concat!(
+        "INSERT INTO ",
+        table!(),
+        r#" (id, owner_id, "name", "archived", created_at, updated_at) "#,
+        r#"SELECT id, 'user-b', "name", "archived", created_at, updated_at FROM "#,
+        table!()
+    ))
+    .execute(&mut db)
+    .await
+    .expect_err("the id is unique");
+    assert_eq!(status_of(duplicate_id), StatusCode::CONFLICT);
+
+    let too_long = sqlx::query(concat!("UPDATE ", table!(), r#" SET "name" = $1"#))
+        .bind("x".repeat(121))
+        .execute(&mut db)
+        .await
+        .expect_err("name is at most 120 characters");
+    assert_eq!(status_of(too_long), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let missing = sqlx::query(concat!("UPDATE ", table!(), r#" SET "name" = NULL"#))
+        .execute(&mut db)
+        .await
+        .expect_err("name is required");
+    assert_eq!(status_of(missing), StatusCode::UNPROCESSABLE_ENTITY);
+
+    sqlx::raw_sql(concat!(
+        "CREATE TABLE attachments (item_id UUID NOT NULL REFERENCES ",
+        table!(),
+        " (id))"
+    ))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let dangling = sqlx::query("INSERT INTO attachments (item_id) VALUES ($1)")
+        .bind(uuid::Uuid::new_v4())
+        .execute(&mut db)
+        .await
+        .expect_err("the foreign key holds");
+    assert_eq!(status_of(dangling), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let page = app.list_items("user-a", &app.token("user-a")).await;
+    assert_eq!(page.status(), StatusCode::OK, "the API still answers");
+}
+
+#[tokio::test]
+async fn an_unavailable_database_is_503_and_the_api_recovers() {
+    let app = spawn_app_with(AppOptions {
+        env: vec![
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1".into()),
+            ("DATABASE_STATEMENT_TIMEOUT_SECS", "1".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    app.seed_item("user-a", &new_item()).await;
+    let token = app.token("user-a");
+    let expect_503 = async |why: &str| {
+        let response = app.list_items("user-a", &token).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{why}");
+        assert_eq!(response.headers()["retry-after"], "1", "{why}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "unavailable", "{why}");
+        let text = body.to_string().to_lowercase();
+        assert!(
+            !text.contains("postgres") && !text.contains("database \""),
+            "{why}: {text}"
+        );
+    };
+
+    // A query that outlives the statement timeout (the table is locked by another session).
+    let mut locker = PgConnection::connect(&app.database.url).await.unwrap();
+    sqlx::raw_sql(concat!(
+        "BEGIN; LOCK TABLE ",
+        table!(),
+        " IN ACCESS EXCLUSIVE MODE"
+    ))
+    .execute(&mut locker)
+    .await
+    .unwrap();
+    expect_503("statement timeout").await;
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    locker.close().await.unwrap();
+    assert_eq!(
+        app.status_with_token("user-a", &token).await,
+        StatusCode::OK
+    );
+
+    // The server drops every connection and accepts no new one.
+    let mut admin = PgConnection::connect(&app.database.admin_url())
+        .await
+        .unwrap();
+    let name = &app.database.name;
+    let refuse = format!(r#"ALTER DATABASE "{name}" ALLOW_CONNECTIONS false"#);
+    sqlx::raw_sql(AssertSqlSafe(refuse))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(name)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    expect_503("no connection").await;
+    assert_eq!(
+        app.get("/ready").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    // Back again: the pool reconnects by itself.
+    let accept = format!(r#"ALTER DATABASE "{name}" ALLOW_CONNECTIONS true"#);
+    sqlx::raw_sql(AssertSqlSafe(accept))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let page = app.list_items("user-a", &token).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page: Value = page.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
