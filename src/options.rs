@@ -669,6 +669,7 @@ const GENERATED_NAMES: &[&str] = &[
     "config",
     "error",
     "extract",
+    "fields",
     "health",
     "item_id",
     "item_path",

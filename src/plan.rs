@@ -79,7 +79,7 @@ pub const PLAN: &[Entry] = &[
     entry("base", ".gitignore", Always, Never),
     entry(
         "base",
-        "migrations/20250101000000_create_{{ resource.plural_snake }}.sql",
+        "migrations/{{ resource.migration }}_create_{{ resource.plural_snake }}.sql",
         Database,
         Never,
     ),
@@ -92,6 +92,8 @@ pub const PLAN: &[Entry] = &[
     entry("base", "src/routes/extract.rs", Always, Never),
     entry("base", "src/routes/health.rs", Always, Never),
     entry("base", "src/routes/openapi.rs", Always, Never),
+    entry("base", "src/routes/fields.rs", Always, Never),
+    entry("base", "src/routes/page.rs", Always, Never),
     entry(
         "base",
         "src/routes/{{ resource.plural_snake }}.rs",
@@ -114,14 +116,32 @@ pub const PLAN: &[Entry] = &[
         Never,
     ),
     entry(
+        "storage/sqlite",
+        "src/store/{{ resource.plural_snake }}.rs",
+        When::Storage(Storage::Sqlite),
+        Never,
+    ),
+    entry(
         "storage/postgres",
         "src/store/postgres.rs",
         When::Storage(Storage::Postgres),
         Never,
     ),
     entry(
+        "storage/postgres",
+        "src/store/{{ resource.plural_snake }}.rs",
+        When::Storage(Storage::Postgres),
+        Never,
+    ),
+    entry(
         "storage/memory",
         "src/store/memory.rs",
+        When::Storage(Storage::Memory),
+        Never,
+    ),
+    entry(
+        "storage/memory",
+        "src/store/{{ resource.plural_snake }}.rs",
         When::Storage(Storage::Memory),
         Never,
     ),

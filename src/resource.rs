@@ -685,6 +685,9 @@ pub fn type_names_of(resource: &Resource) -> Vec<String> {
         format!("{s}Page"),
         format!("{s}Params"),
         format!("{s}Sort"),
+        format!("{s}Fields"),
+        format!("{s}Filter"),
+        format!("{s}Order"),
     ];
     names.extend(
         resource

@@ -23,6 +23,11 @@ use crate::options::{DEFAULT_MODULE, Options, Scope};
 use crate::plan;
 use crate::provider::{Algorithm, ClaimRule, ProviderSpec};
 
+mod format;
+mod resources;
+
+use resources::ResourceContext;
+
 /// A rendered project: relative path → file text (newlines normalised to `\n`).
 pub type RenderedFiles = BTreeMap<PathBuf, String>;
 
@@ -86,24 +91,40 @@ fn render_files(
     authgate_version: &str,
 ) -> Result<RenderedFiles> {
     let env = environment()?;
-    let ctx = Value::from(Serde(RenderContext::new(options, target, authgate_version)));
+    let context = RenderContext::new(options, target, authgate_version);
+    let ctx = Value::from(Serde(&context));
     let mut files = RenderedFiles::new();
     for planned in plan::plan(options) {
         let name = planned.template.as_str();
-        let output = render_path(&env, planned.output, &ctx)?;
-        let text = env
-            .get_template(name)
-            .and_then(|t| t.render(&ctx))
-            .map_err(|e| anyhow::anyhow!("{e:#}"))
-            .with_context(|| format!("rendering the template `{name}`"))?;
-        if files
-            .insert(output.clone(), normalize_newlines(text))
-            .is_some()
-        {
-            bail!(
-                "two templates render `{}`; rename one of them",
-                output.display()
-            );
+        // A template whose output names `resource` is rendered once per resource, which it
+        // sees as `resource`.
+        let contexts: Vec<Value> = if planned.output.contains("resource.") {
+            context
+                .resources
+                .iter()
+                .map(|resource| {
+                    minijinja::context! { resource => Value::from(Serde(resource)), ..ctx.clone() }
+                })
+                .collect()
+        } else {
+            vec![ctx.clone()]
+        };
+        for ctx in &contexts {
+            let output = render_path(&env, planned.output, ctx)?;
+            let text = env
+                .get_template(name)
+                .and_then(|t| t.render(ctx))
+                .map_err(|e| anyhow::anyhow!("{e:#}"))
+                .with_context(|| format!("rendering the template `{name}`"))?;
+            if files
+                .insert(output.clone(), normalize_newlines(text))
+                .is_some()
+            {
+                bail!(
+                    "two templates render `{}`; rename one of them",
+                    output.display()
+                );
+            }
         }
     }
     let answers = PathBuf::from(ANSWERS_FILE);
@@ -111,7 +132,23 @@ fn render_files(
         bail!("a template renders `{ANSWERS_FILE}`, which authgate writes itself; remove it");
     }
     files.insert(answers, options.answers_file(authgate_version));
+    // The auth module alone is laid out by hand for every package; a project's code by
+    // rustfmt.
+    if target.scope == Scope::Project && !format::rust_files(&mut files)? {
+        warn_unformatted();
+    }
     Ok(files)
+}
+
+/// Says once per process that the code was not formatted (rustfmt is missing).
+fn warn_unformatted() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        eprintln!(
+            "warning: rustfmt was not found, so the generated code is not formatted; install it \
+             (`rustup component add rustfmt`) and run `cargo fmt` in the project"
+        );
+    });
 }
 
 /// Every embedded template, partials included, sorted by path.
@@ -217,7 +254,22 @@ struct RenderContext {
     user_claim: String,
     storage: &'static str,
     user_in_path: bool,
+    /// The first resource; the templates of each resource (those whose output path names
+    /// `resource`) see their own here instead.
     resource: ResourceContext,
+    /// Every resource, in order (a parent before its children).
+    resources: Vec<ResourceContext>,
+    /// What the resources' fields need of the shared code: a `string` or `text` check, a patch
+    /// of an optional or a required field, sorting on an `int` or a `date`.
+    checks_string: bool,
+    checks_text: bool,
+    patches_optional: bool,
+    patches_required: bool,
+    sorts_int: bool,
+    sorts_date: bool,
+    /// The largest body a valid request may send (`BODY_LIMIT_BYTES`): 64 KiB, or more when a
+    /// resource's longest valid body needs it.
+    body_limit_kib: usize,
     /// The auth module alone, in a package authgate did not write (`authgate auth` there).
     module_only: bool,
     /// jsonwebtoken's backend: `aws_lc_rs`, or `rust_crypto` in a package that chose it.
@@ -268,22 +320,17 @@ struct EnvContext {
     example: String,
 }
 
-#[derive(Debug, Serialize)]
-struct ResourceContext {
-    plural_kebab: String,
-    plural_snake: String,
-    singular_snake: String,
-    singular_pascal: String,
-    plural_pascal: String,
-    singular_words: String,
-    plural_words: String,
-}
-
 impl RenderContext {
     fn new(options: &Options, target: Target, authgate_version: &str) -> Self {
         let spec = options.provider.spec();
         let keys = options.key_source();
         let resource = options.resource_names();
+        let resources: Vec<ResourceContext> = options
+            .resources
+            .iter()
+            .map(|r| ResourceContext::new(r, &options.resources))
+            .collect();
+        let fields = || resources.iter().flat_map(|r| r.fields.iter());
         RenderContext {
             project_name: options.project_name(),
             crate_name: options.crate_name(),
@@ -328,20 +375,35 @@ impl RenderContext {
             user_claim: options.user_claim.clone(),
             storage: options.storage.as_str(),
             user_in_path: options.user_in_path,
-            resource: ResourceContext {
-                plural_kebab: resource.plural_kebab,
-                plural_snake: resource.plural_snake,
-                singular_snake: resource.singular_snake,
-                singular_pascal: resource.singular_pascal,
-                plural_pascal: resource.plural_pascal,
-                singular_words: resource.singular_words,
-                plural_words: resource.plural_words,
-            },
+            resource: resources[0].clone(),
+            checks_string: fields().any(|f| f.kind == "string"),
+            checks_text: fields().any(|f| f.kind == "text"),
+            patches_optional: fields().any(|f| f.optional),
+            patches_required: fields().any(|f| !f.optional),
+            sorts_int: fields().any(|f| f.sortable && f.kind == "int"),
+            sorts_date: fields().any(|f| f.sortable && f.kind == "date"),
+            body_limit_kib: resources
+                .iter()
+                .map(|r| body_limit_kib(&r.fields))
+                .max()
+                .unwrap_or(64),
+            resources,
             module_only: target.scope == Scope::AuthModule,
             crypto: target.crypto.feature(),
             module: target.module.to_owned(),
         }
     }
+}
+
+/// The body limit, in KiB, that admits every valid body of a resource: 64, or the next power
+/// of two above its longest one (6 bytes per character of text, the most a JSON escape takes
+/// for a character of the Basic Multilingual Plane, and 64 bytes for any other member).
+fn body_limit_kib(fields: &[resources::FieldContext]) -> usize {
+    let longest: usize = fields
+        .iter()
+        .map(|f| f.name.len() + 8 + 6 * f.max_chars as usize + 64)
+        .sum();
+    longest.div_ceil(1024).next_power_of_two().max(64)
 }
 
 /// The width of a comment's text in the generated files (100 columns, less `# `).
