@@ -1083,3 +1083,206 @@ fn add_resource_refuses_a_repository_authgate_did_not_generate() {
          (it records the answers authgate generated this project from)",
     );
 }
+
+/// The resources `authgate.toml` records in `project`.
+fn recorded_resources(project: &Path) -> Vec<authgate::resource::ResourceSpec> {
+    let text = fs::read_to_string(project.join("authgate.toml")).unwrap();
+    let answers = Answers::from_toml(&text).unwrap();
+    let options = Options::from_answers(answers, NameSource::AnswersFile).unwrap();
+    options.resources.iter().map(|r| r.spec()).collect()
+}
+
+#[test]
+fn add_resource_writes_its_files_records_it_and_new_reproduces_it() {
+    let dir = TempDir::new().unwrap();
+    generated_project(dir.path(), "my-api");
+    let project = dir.path().join("my-api");
+    let applied = fs::read(project.join("migrations/20250101000000_create_tasks.sql")).unwrap();
+
+    // --dry-run shows the diff and writes nothing.
+    let before = contents(&project);
+    let add_projects = [
+        "add",
+        "resource",
+        "projects",
+        "my-api",
+        "--field",
+        "name:string(120)",
+        "--field",
+        "archived:bool=false",
+    ];
+    authgate(dir.path())
+        .args(add_projects)
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::starts_with(
+            "would add the resource `projects` to `my-api/`:\n",
+        ))
+        .stdout(predicate::str::contains("+++ b/src/routes/projects.rs\n"))
+        .stdout(predicate::str::contains("+    Router::new()"))
+        .stdout(predicate::str::ends_with("nothing written (--dry-run)\n"));
+    assert!(contents(&project) == before, "--dry-run wrote files");
+
+    authgate(dir.path())
+        .args(add_projects)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::starts_with(
+            "added the resource `projects` to `my-api/`:\n",
+        ))
+        .stdout(predicate::str::contains(
+            "routes:\n  GET, POST                /api/{user_id}/projects\n  GET, PUT, PATCH, \
+             DELETE  /api/{user_id}/projects/{id}\n",
+        ));
+    authgate(dir.path())
+        .args(["add", "resource", "todos", "my-api", "--parent", "projects"])
+        .args(["--field", "title:string", "--field", "due:date?"])
+        .args([
+            "--field",
+            "priority:enum(low|normal|high)=normal",
+            "--quiet",
+        ])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+
+    // Recorded, in order, each with a migration version later than the one before.
+    let resources = recorded_resources(&project);
+    let names: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["tasks", "projects", "todos"]);
+    assert_eq!(resources[2].parent.as_deref(), Some("projects"));
+    assert_eq!(
+        resources[2].fields,
+        [
+            "title:string",
+            "due:date?",
+            "priority:enum(low|normal|high)=normal"
+        ]
+    );
+    let versions: Vec<&str> = resources
+        .iter()
+        .map(|r| r.migration.as_deref().unwrap())
+        .collect();
+    assert_eq!(versions[0], "20250101000000");
+    assert!(versions.iter().all(|v| v.len() == 14), "{versions:?}");
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    // The new files, and the applied migration unchanged.
+    for (resource, version) in [("projects", versions[1]), ("todos", versions[2])] {
+        for file in [
+            format!("migrations/{version}_create_{resource}.sql"),
+            format!("src/routes/{resource}.rs"),
+            format!("src/store/{resource}.rs"),
+        ] {
+            assert!(project.join(&file).is_file(), "{file} is missing");
+        }
+    }
+    assert_eq!(
+        fs::read(project.join("migrations/20250101000000_create_tasks.sql")).unwrap(),
+        applied
+    );
+    let routes = fs::read_to_string(project.join("src/routes/todos.rs")).unwrap();
+    assert!(
+        routes.contains("\"/api/{user_id}/projects/{project_id}/todos\""),
+        "{routes}"
+    );
+
+    // `authgate new --config` with that authgate.toml writes the same project, byte for byte.
+    authgate(dir.path())
+        .args([
+            "new",
+            "other",
+            "--config",
+            "my-api/authgate.toml",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    let (added, new) = (contents(&project), contents(&dir.path().join("other")));
+    let differing: Vec<&PathBuf> = added
+        .keys()
+        .chain(new.keys())
+        .filter(|path| added.get(*path) != new.get(*path))
+        .collect();
+    assert!(differing.is_empty(), "{differing:?}");
+}
+
+#[test]
+fn add_resource_merges_your_edits_and_marks_overlapping_ones() {
+    let dir = TempDir::new().unwrap();
+    generated_project(dir.path(), "my-api");
+    let project = dir.path().join("my-api");
+    let mod_rs = project.join("src/routes/mod.rs");
+    let store = project.join("src/store/mod.rs");
+    let original = fs::read_to_string(&mod_rs).unwrap();
+    // An edit apart from authgate's (merged cleanly), and one on the line it changes.
+    fs::write(
+        &store,
+        format!("{}\n// mine\n", fs::read_to_string(&store).unwrap()),
+    )
+    .unwrap();
+    let clash = original.replace(
+        "Router::new().merge(tasks::router())",
+        "Router::new().merge(tasks::router()).merge(mine::router())",
+    );
+    assert_ne!(clash, original);
+    fs::write(&mod_rs, &clash).unwrap();
+
+    authgate(dir.path())
+        .args(["add", "resource", "notes", "my-api"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "  conflict  src/routes/mod.rs (your edits and authgate's overlap)\n",
+        ))
+        .stdout(predicate::str::contains(
+            "  merged    src/store/mod.rs (with your edits)\n",
+        ))
+        .stdout(predicate::str::contains(
+            "  created   src/routes/notes.rs\n",
+        ))
+        .stderr(
+            "error: your edits and authgate's overlap in `src/routes/mod.rs`; resolve the \
+             conflict markers (<<<<<<< yours ... >>>>>>> authgate) there, then run `cargo test`\n",
+        );
+    let marked = fs::read_to_string(&mod_rs).unwrap();
+    assert!(marked.contains("<<<<<<< yours"), "{marked}");
+    assert!(marked.contains("merge(mine::router())"), "{marked}");
+    assert!(marked.contains("merge(notes::router())"), "{marked}");
+    let merged = fs::read_to_string(&store).unwrap();
+    assert!(
+        merged.contains("// mine\n") && merged.contains("mod notes;"),
+        "{merged}"
+    );
+    assert_eq!(recorded_resources(&project).len(), 2);
+
+    // Markers left in place stop the next addition before it writes anything.
+    refused_with_code(
+        &project,
+        &["add", "resource", "tags", "."],
+        1,
+        "error: `src/routes/mod.rs` still has conflict markers; resolve them (keep the lines you \
+         want, delete the <<<<<<<, |||||||, ======= and >>>>>>> lines), then run `authgate add \
+         resource` again\n",
+    );
+}
+
+/// Runs `args` in `dir`, expects exit status `code` with exactly `stderr`, and that nothing
+/// was written.
+fn refused_with_code(dir: &Path, args: &[&str], code: i32, stderr: &str) {
+    let before = contents(dir);
+    authgate(dir)
+        .args(args)
+        .assert()
+        .code(code)
+        .stdout("")
+        .stderr(stderr.to_owned());
+    assert!(
+        contents(dir) == before,
+        "`authgate {}` wrote files",
+        args.join(" ")
+    );
+}
