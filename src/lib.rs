@@ -8,6 +8,8 @@
 //! `authgate auth` regenerates the auth module of an existing repository: [`regen`] plans it
 //! (the recorded answers, the flags, a three-way [`merge`] of each file the user edited, and the
 //! Cargo.toml dependencies through [`deps`]) without writing anything, then applies the plan.
+//! `authgate add resource` adds a resource to the [`resource`] model of a generated project and
+//! goes through the same plan and apply ([`regen::plan_addition`]).
 //!
 //! [`run`] hands each command to its own module (`commands/`), which does the work and returns
 //! what to print; `report` words everything printed on success, and [`error`] every failure.
