@@ -671,6 +671,7 @@ const GENERATED_NAMES: &[&str] = &[
     "extract",
     "fields",
     "health",
+    "helpers",
     "item_id",
     "item_path",
     "json",

@@ -103,6 +103,12 @@ pub const PLAN: &[Entry] = &[
     entry("base", "src/store/mod.rs", Always, Never),
     entry("base", "tests/api/main.rs", Always, Never),
     entry("base", "tests/api/ownership.rs", Always, Never),
+    entry(
+        "base",
+        "tests/api/{{ resource.plural_snake }}.rs",
+        Always,
+        Never,
+    ),
     entry("base", "tests/api/hardening.rs", Always, Never),
     entry("base", "tests/api/concurrency.rs", Always, Never),
     entry("base", "tests/api/configuration.rs", Always, Project),

@@ -67,6 +67,8 @@ pub struct ParentContext {
     pub plural_words: String,
     /// The child's column naming the parent: `project_id`.
     pub key: String,
+    /// A valid body for a new one (Rust `json!` syntax).
+    pub sample: String,
 }
 
 /// One field, as the templates see it.
@@ -107,6 +109,8 @@ pub struct FieldContext {
     pub postgres_check: Option<String>,
     pub filterable: bool,
     pub sortable: bool,
+    /// `sample` sorts before `other` (for sortable fields).
+    pub sample_first: bool,
     /// Two valid values as JSON (Rust `json!` syntax) that differ.
     pub sample: String,
     pub other: String,
@@ -121,6 +125,13 @@ pub struct FieldContext {
 }
 
 impl ResourceContext {
+    /// Without its parent and children (for a parent's or child's own context).
+    fn new_flat(resource: &Resource, _all: &[Resource]) -> ResourceContext {
+        let mut alone = resource.clone();
+        alone.parent = None;
+        ResourceContext::new(&alone, &[])
+    }
+
     pub fn new(resource: &Resource, all: &[Resource]) -> ResourceContext {
         let names = resource.names();
         let fields: Vec<FieldContext> = resource
@@ -143,12 +154,12 @@ impl ResourceContext {
             .parent
             .as_deref()
             .and_then(|parent| all.iter().find(|r| r.name == parent))
-            .map(ParentContext::new);
+            .map(|parent| ParentContext::new(parent, all));
         let children = all
             .iter()
             .filter(|r| r.parent.as_deref() == Some(resource.name.as_str()))
             .map(|child| {
-                let mut context = ParentContext::new(child);
+                let mut context = ParentContext::new(child, all);
                 context.key = resource.key();
                 context
             })
@@ -188,10 +199,11 @@ impl ResourceContext {
 }
 
 impl ParentContext {
-    fn new(resource: &Resource) -> ParentContext {
+    fn new(resource: &Resource, all: &[Resource]) -> ParentContext {
         let names: ResourceNames = resource.names();
         ParentContext {
             key: resource.key(),
+            sample: ResourceContext::new_flat(resource, all).sample,
             plural_kebab: names.plural_kebab,
             plural_snake: names.plural_snake,
             singular_snake: names.singular_snake,
@@ -337,6 +349,11 @@ impl FieldContext {
             postgres_check,
             filterable: field.ty.filterable(),
             sortable: field.ty.sortable(),
+            // The samples of sortable types compare as their JSON text does (see `samples`).
+            sample_first: match field.ty {
+                FieldType::Int => sample.parse::<i64>().ok() < other.parse::<i64>().ok(),
+                _ => sample < other,
+            },
             sample,
             other,
             invalid,
