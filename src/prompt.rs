@@ -870,6 +870,70 @@ mod tests {
     }
 
     #[test]
+    fn the_equivalent_commands_carry_the_fields_quoted_for_the_shell() {
+        use clap::Parser;
+
+        let fields = vec![
+            "title:string".to_owned(),
+            "due:date?".to_owned(),
+            "priority:enum(low|normal|high)=normal".to_owned(),
+            "note:string=it's".to_owned(),
+        ];
+        let answers = Answers {
+            resource: Some("tasks".into()),
+            fields: Some(fields.clone()),
+            ..Answers::default()
+        };
+        assert_eq!(
+            equivalent_command(Path::new("my-api"), "my-api", &answers),
+            "authgate new my-api --resource tasks --field title:string --field 'due:date?' \
+             --field 'priority:enum(low|normal|high)=normal' --field 'note:string=it'\\''s'"
+        );
+        let spec = ResourceSpec {
+            name: "tasks".into(),
+            parent: Some("projects".into()),
+            fields: fields.clone(),
+            migration: None,
+        };
+        assert_eq!(
+            add_equivalent_command(Path::new("."), &spec),
+            "authgate add resource tasks --parent projects --field title:string --field \
+             'due:date?' --field 'priority:enum(low|normal|high)=normal' --field \
+             'note:string=it'\\''s'"
+        );
+        // Parsed back (without the quotes a shell removes), the same resource.
+        let line = add_equivalent_command(
+            Path::new("my api"),
+            &ResourceSpec {
+                fields: fields[..1].to_vec(),
+                ..spec
+            },
+        );
+        assert_eq!(
+            line,
+            "authgate add resource tasks 'my api' --parent projects --field title:string"
+        );
+        let words = [
+            "authgate",
+            "add",
+            "resource",
+            "tasks",
+            "my api",
+            "--parent",
+            "projects",
+            "--field",
+            "title:string",
+        ];
+        let cli = crate::cli::Cli::try_parse_from(words).unwrap();
+        let crate::cli::Command::Add(crate::cli::AddCommand::Resource(args)) = cli.command else {
+            panic!("expected `add resource`")
+        };
+        assert_eq!(args.path, Path::new("my api"));
+        assert_eq!(args.parent.as_deref(), Some("projects"));
+        assert_eq!(args.fields, ["title:string"]);
+    }
+
+    #[test]
     fn the_summary_lists_every_answer() {
         console::set_colors_enabled_stderr(false);
         let answers = Answers {
@@ -886,6 +950,8 @@ mod tests {
             "  user-id claim  sub\n",
             "  storage        sqlite\n",
             "  resource       tasks\n",
+            "  fields         title:string, description:string(2000)?, completed:bool=false (the \
+             defaults)\n",
             "  routes         /api/{user_id}/tasks\n",
             "authgate new my-api --provider better-auth --alg EdDSA --user-claim sub \
              --storage sqlite --resource tasks --user-in-path true\n",

@@ -173,6 +173,8 @@ fn add_resource_keeps_your_edits_and_the_result_passes_fmt_clippy_and_its_own_te
             "--field",
             "ratio:float=0.5",
             "--field",
+            "notes:text?",
+            "--field",
             "at:datetime?",
             "--field",
             "ref:uuid?",
@@ -219,6 +221,10 @@ fn add_resource_keeps_your_edits_and_the_result_passes_fmt_clippy_and_its_own_te
         "test store::own::an_empty_page_holds_nothing ... ok",
     ] {
         assert!(output.contains(own), "{own:?} did not run");
+    }
+    // The added resources' own generated suites ran too.
+    for suite in ["test projects::", "test todos::"] {
+        assert!(output.contains(suite), "no `{suite}` test ran");
     }
     let passed: u64 = integration_test_results(&output)
         .iter()
