@@ -44,6 +44,9 @@ pub enum Command {
     /// `authgate.toml`, and prints how to wire the module into your router. An existing
     /// `src/auth/` is never overwritten.
     Auth(AuthArgs),
+    /// Add to a project authgate generated: `authgate add resource NAME`.
+    #[command(subcommand)]
+    Add(AddCommand),
     /// List the identity providers, their algorithms, user claim and environment variables.
     Providers,
     /// Print shell completions for authgate.
@@ -67,6 +70,54 @@ pub struct NewArgs {
     pub answers: AnswerArgs,
 
     /// Print the files that would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print nothing on success.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// What `authgate add` adds.
+#[derive(Debug, Subcommand)]
+pub enum AddCommand {
+    /// Add an owned resource (its migration, store, routes, OpenAPI and tests), keeping your
+    /// edits.
+    ///
+    /// In a project `authgate new` generated: records the resource in `authgate.toml`, writes a
+    /// new migration (`migrations/<UTC time>_create_<name>.sql`; applied migrations are never
+    /// edited), and renders again: the files the resource changes are replaced when you have
+    /// not touched them and merged three ways when you have. Overlapping edits get conflict
+    /// markers, are listed, and the exit status is 1. On a terminal, without --field, the fields
+    /// are asked one by one, then the equivalent command is shown and confirmed.
+    Resource(AddResourceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddResourceArgs {
+    /// The resource, a plural noun such as `tasks` or `blog-posts`.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The project to add it to.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// The resource it nests under: `--parent projects` gives
+    /// `/api/{user_id}/projects/{project_id}/NAME`
+    #[arg(long, value_name = "PARENT")]
+    pub parent: Option<String>,
+
+    /// A field, repeatable: `title:string`, `done:bool=false`, `due:date?`,
+    /// `priority:enum(low|normal|high)=normal` [default: title, description and completed]
+    #[arg(long = "field", value_name = "NAME:TYPE[?][=DEFAULT]")]
+    pub fields: Vec<String>,
+
+    /// Take the default fields without asking when no --field is given
+    #[arg(long, short)]
+    pub yes: bool,
+
+    /// Show what would change as unified diffs, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
 

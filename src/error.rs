@@ -97,6 +97,19 @@ pub enum UsageError {
     )]
     NothingToCheck(PathBuf),
 
+    #[error(
+        "`{}` has no authgate.toml: a repository authgate did not generate has no resources to \
+         add to; run `authgate add resource` in a project `authgate new` created", display_dir(.0)
+    )]
+    NotAGeneratedProject(PathBuf),
+
+    #[error(
+        "`{}` records an auth module only (scope = \"auth-module\"): a repository authgate did \
+         not generate has no resources to add to; write the resource's routes yourself, or run \
+         `authgate add resource` in a project `authgate new` created", .0.display()
+    )]
+    AuthModuleOnly(PathBuf),
+
     #[error("cannot read `{}`: {reason}; check its permissions", .path.display())]
     AnswersFileUnreadable { path: PathBuf, reason: String },
 
@@ -204,11 +217,21 @@ pub enum RegenFailure {
     Conflicts(Vec<PathBuf>),
 
     #[error(
-        "{} still {} conflict markers; resolve them (keep the lines you want, delete the \
-         <<<<<<<, |||||||, ======= and >>>>>>> lines), then run `authgate auth` again",
-        list(.0), if .0.len() == 1 { "has" } else { "have" }
+        "your edits and authgate's overlap in {}; resolve the conflict markers (<<<<<<< yours \
+         ... >>>>>>> authgate) there, then run `cargo test`", list(.0)
     )]
-    Unresolved(Vec<PathBuf>),
+    ResourceConflicts(Vec<PathBuf>),
+
+    #[error(
+        "{} still {} conflict markers; resolve them (keep the lines you want, delete the \
+         <<<<<<<, |||||||, ======= and >>>>>>> lines), then run `{command}` again",
+        list(.paths), if .paths.len() == 1 { "has" } else { "have" }
+    )]
+    Unresolved {
+        paths: Vec<PathBuf>,
+        /// The command that stopped: `authgate auth`, `authgate add resource`.
+        command: &'static str,
+    },
 
     #[error("the auth module is out of date; run `{command}` to update it")]
     OutOfDate { command: String },

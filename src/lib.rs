@@ -8,6 +8,8 @@
 //! `authgate auth` regenerates the auth module of an existing repository: [`regen`] plans it
 //! (the recorded answers, the flags, a three-way [`merge`] of each file the user edited, and the
 //! Cargo.toml dependencies through [`deps`]) without writing anything, then applies the plan.
+//! `authgate add resource` adds a resource to the [`resource`] model of a generated project and
+//! goes through the same plan and apply ([`regen::plan_addition`]).
 //!
 //! [`run`] hands each command to its own module (`commands/`), which does the work and returns
 //! what to print; `report` words everything printed on success, and [`error`] every failure.
@@ -40,7 +42,7 @@ use std::io::Write as _;
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
-use crate::error::IoFailure;
+use crate::error::{IoFailure, RegenFailure};
 
 pub use crate::commands::new::{generate_project, project_files};
 pub use crate::error::exit_code;
@@ -51,19 +53,22 @@ pub use crate::report::WIRING;
 pub fn run(cli: Cli) -> Result<()> {
     let text = match cli.command {
         Command::New(args) => commands::new::run(args)?,
-        Command::Auth(args) => {
-            // The report is printed even when the command ends in a failure (conflicts, drift).
-            let (text, failure) = commands::auth::run(args)?;
-            print(&text)?;
-            return match failure {
-                Some(failure) => Err(failure.into()),
-                None => Ok(()),
-            };
-        }
+        // The report is printed even when the command ends in a failure (conflicts, drift).
+        Command::Auth(args) => return print_then_fail(commands::auth::run(args)?),
+        Command::Add(command) => return print_then_fail(commands::add::run(command)?),
         Command::Providers => commands::providers::run(),
         Command::Completions { shell } => commands::completions(shell),
     };
     print(&text)
+}
+
+/// Prints the report, then ends with the failure, if any.
+fn print_then_fail((text, failure): (String, Option<RegenFailure>)) -> Result<()> {
+    print(&text)?;
+    match failure {
+        Some(failure) => Err(failure.into()),
+        None => Ok(()),
+    }
 }
 
 fn print(text: &str) -> Result<()> {

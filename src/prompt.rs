@@ -33,6 +33,7 @@ use crate::options::{
 };
 use crate::provider::{Algorithm, Provider};
 use crate::report::{display_dir, shell_quote};
+use crate::resource::{self, Field, FieldType, Problem, Resource, ResourceSpec};
 
 /// Whether prompts can be shown: stdin and stderr are both terminals.
 pub fn is_interactive() -> bool {
@@ -59,6 +60,15 @@ impl From<UsageError> for Refusal {
         Refusal {
             message: error.to_string(),
             fix: None,
+        }
+    }
+}
+
+impl From<Problem> for Refusal {
+    fn from(problem: Problem) -> Self {
+        Refusal {
+            message: problem.message,
+            fix: problem.fix,
         }
     }
 }
@@ -99,8 +109,21 @@ impl Wizard {
         if answers.storage.is_none() {
             answers.storage = Some(self.ask_storage()?);
         }
-        if answers.resource.is_none() {
-            answers.resource = Some(self.ask_resource()?);
+        if answers.resource.is_none() && answers.resources.is_none() {
+            let name = self.ask_resource()?;
+            if answers.fields.is_none() {
+                let fields = self.ask_fields(&name, None, |fields| {
+                    let spec = ResourceSpec {
+                        name: name.clone(),
+                        parent: None,
+                        fields: fields.to_vec(),
+                        migration: None,
+                    };
+                    resource::validate(&[spec]).map(drop)
+                })?;
+                answers.fields = (!fields.is_empty()).then_some(fields);
+            }
+            answers.resource = Some(name);
         }
         if answers.user_in_path.is_none() {
             let resource = answers.resource.as_deref().unwrap_or(defaults::RESOURCE);
@@ -121,6 +144,146 @@ impl Wizard {
     pub fn show_auth_summary(&self, path: &Path, answers: &Answers) -> Result<()> {
         let text = auth_summary(path, answers);
         self.term.write_str(&text).context(IoFailure::TerminalWrite)
+    }
+
+    /// Prints the resource `authgate add resource` adds to the project at `path` (`spec`: as
+    /// answered, `resource`: validated) and its command line without questions.
+    pub fn show_add_summary(
+        &self,
+        path: &Path,
+        spec: &ResourceSpec,
+        resource: &Resource,
+        user_in_path: bool,
+    ) -> Result<()> {
+        let text = add_summary(path, spec, resource, user_in_path);
+        self.term.write_str(&text).context(IoFailure::TerminalWrite)
+    }
+
+    /// Asks whether to add the resource `name` to the project at `path`; anything but yes is
+    /// [`Cancelled`].
+    pub fn confirm_add(&self, path: &Path, name: &str) -> Result<()> {
+        self.confirm_with(format!(
+            "Add the resource `{name}` to `{}`?",
+            display_dir(path)
+        ))
+    }
+
+    /// Asks for the fields of the resource `resource` (`parent`: the resource it nests under),
+    /// one at a time: its name (empty, or `done`, ends the list), type, whether it is optional,
+    /// and its default. Each part is checked as `--field` is, and each field with those before
+    /// it by `check` (the whole model); a field it refuses is asked again. Returns the specs,
+    /// none for the default fields.
+    pub fn ask_fields(
+        &self,
+        resource: &str,
+        parent: Option<&str>,
+        check: impl Fn(&[String]) -> Result<(), UsageError>,
+    ) -> Result<Vec<String>> {
+        let resource = validate_resource(resource).unwrap_or_else(|_| resource.to_owned());
+        let parent_key = parent.map(resource::parent_key);
+        let mut fields: Vec<Field> = Vec::new();
+        let mut specs: Vec<String> = Vec::new();
+        while fields.len() < resource::MAX_FIELDS {
+            let prompt = format!(
+                "Field {} of `{resource}` (enter or `done` to finish)",
+                fields.len() + 1
+            );
+            let name = self.text_as(&prompt, String::new(), |name| {
+                if name.is_empty() || name == "done" {
+                    return Ok((None, "done".to_owned()));
+                }
+                resource::check_field_name(name)?;
+                resource::check_field_in(&resource, parent_key.as_deref(), &fields, name)?;
+                Ok((Some(name.to_owned()), name.to_owned()))
+            })?;
+            let Some(name) = name else { break };
+            let ty = self.ask_field_type(&name)?;
+            let optional = self.read(|| {
+                Confirm::with_theme(&self.theme)
+                    .with_prompt(format!("May `{name}` be null (optional)?"))
+                    .default(false)
+                    .interact_on_opt(&self.term)
+            })?;
+            let default = self.text_as(
+                &format!("Default of `{name}` (enter for none)"),
+                String::new(),
+                |value| match value {
+                    "" => Ok((None, "none".to_owned())),
+                    value => {
+                        let canonical = resource::canonical_default(&name, &ty, value)?;
+                        Ok((Some(canonical.clone()), canonical))
+                    }
+                },
+            )?;
+            let field = Field {
+                name,
+                ty,
+                optional,
+                default,
+            };
+            let spec = field.to_string();
+            let mut candidate = specs.clone();
+            candidate.push(spec.clone());
+            match check(&candidate) {
+                Ok(()) => {
+                    self.report("Field", &spec)?;
+                    fields.push(field);
+                    specs = candidate;
+                }
+                Err(error) => {
+                    self.error_line(&error.to_string())?;
+                }
+            }
+        }
+        if specs.is_empty() {
+            let defaults = resource::DEFAULT_FIELDS.join(", ");
+            self.report("Fields", &format!("{defaults} (the defaults)"))?;
+        }
+        Ok(specs)
+    }
+
+    /// The type of the field `name`, from the list of types; a maximum or the values are asked
+    /// for `string(N)` and `enum`.
+    fn ask_field_type(&self, name: &str) -> Result<FieldType> {
+        let width = resource::TYPE_CHOICES.iter().map(|(ty, _)| ty.len()).max();
+        let width = width.unwrap_or_default();
+        let items: Vec<String> = resource::TYPE_CHOICES
+            .iter()
+            .map(|(ty, meaning)| format!("{ty:<width$}  {meaning}"))
+            .collect();
+        let prompt = format!("Type of `{name}`");
+        let chosen = resource::TYPE_CHOICES[self.select(&prompt, &items, 0)?].0;
+        let parse = |text: String| {
+            resource::parse_type(&text)
+                .map(|ty| (ty, text))
+                .map_err(Refusal::from)
+        };
+        let ty = match chosen {
+            "string(N)" => self.text_as(
+                &format!(
+                    "Most characters in `{name}` (1 to {})",
+                    resource::MAX_STRING_MAX
+                ),
+                resource::DEFAULT_STRING_MAX.to_string(),
+                |max| parse(format!("string({max})")),
+            )?,
+            "enum(a|b|c)" => self.text_as(
+                &format!("Values of `{name}`, separated by `|`"),
+                String::new(),
+                |values| parse(format!("enum({values})")),
+            )?,
+            simple => {
+                let (ty, text) = parse(simple.to_owned()).map_err(|refusal| {
+                    anyhow::anyhow!(
+                        "the type `{simple}` is listed but refused: {}",
+                        refusal.message
+                    )
+                })?;
+                self.report(&prompt, &text)?;
+                ty
+            }
+        };
+        Ok(ty)
     }
 
     /// Asks whether to go ahead; anything but yes is [`Cancelled`].
@@ -324,15 +487,27 @@ impl Wizard {
     fn text(
         &self,
         prompt: &str,
-        mut default: String,
+        default: String,
         check: impl Fn(&str) -> Result<String, Refusal>,
     ) -> Result<String> {
+        self.text_as(prompt, default, |value| {
+            check(value).map(|answer| (answer.clone(), answer))
+        })
+    }
+
+    /// [`Wizard::text`] for an answer of any type: `check` returns it with the text that
+    /// reports it. An empty `default` is not shown.
+    fn text_as<T>(
+        &self,
+        prompt: &str,
+        mut default: String,
+        check: impl Fn(&str) -> Result<(T, String), Refusal>,
+    ) -> Result<T> {
         let mut error_rows = 0;
         loop {
             let mut line = String::new();
-            let _ = self
-                .theme
-                .format_input_prompt(&mut line, prompt, Some(&default));
+            let shown = Some(default.as_str()).filter(|default| !default.is_empty());
+            let _ = self.theme.format_input_prompt(&mut line, prompt, shown);
             self.term.write_str(&line)?;
             self.term.flush()?;
             let typed = self.read_line()?;
@@ -344,8 +519,8 @@ impl Wizard {
             self.term.clear_line()?;
             self.term.clear_last_lines(error_rows)?;
             match check(&value) {
-                Ok(answer) => {
-                    self.report(prompt, &answer)?;
+                Ok((answer, shown)) => {
+                    self.report(prompt, &shown)?;
                     return Ok(answer);
                 }
                 Err(refusal) => {
@@ -473,10 +648,19 @@ fn summary(path: &Path, directory: &str, answers: &Answers) -> String {
         ("storage", display(answers.storage)),
         ("resource", resource.clone()),
         (
+            "fields",
+            fields_row(answers.fields.as_deref().unwrap_or_default()),
+        ),
+        (
             "routes",
             route(&resource, answers.user_in_path.unwrap_or_default()),
         ),
     ];
+    answers_and_command(&rows, &equivalent_command(path, directory, answers))
+}
+
+/// The rows of a summary, then `command`, which gives the same without a question.
+fn answers_and_command(rows: &[(&str, String)], command: &str) -> String {
     let width = rows.iter().map(|(label, _)| label.len()).max();
     let width = width.unwrap_or_default();
     let mut out = String::from("\n");
@@ -487,11 +671,60 @@ fn summary(path: &Path, directory: &str, answers: &Answers) -> String {
     let _ = writeln!(
         out,
         "\nthe same without questions:\n  {}\n",
-        style(equivalent_command(path, directory, answers))
-            .for_stderr()
-            .bold()
+        style(command).for_stderr().bold()
     );
     out
+}
+
+/// The fields as given, or the default ones when none is.
+fn fields_row(specs: &[String]) -> String {
+    if specs.is_empty() {
+        format!("{} (the defaults)", resource::DEFAULT_FIELDS.join(", "))
+    } else {
+        specs.join(", ")
+    }
+}
+
+/// The resource `authgate add resource` adds, then its command line without questions.
+fn add_summary(
+    path: &Path,
+    spec: &ResourceSpec,
+    resource: &Resource,
+    user_in_path: bool,
+) -> String {
+    let mut rows = vec![
+        ("directory", format!("`{}`", display_dir(path))),
+        ("resource", resource.name.clone()),
+    ];
+    if let Some(parent) = &resource.parent {
+        rows.push(("parent", parent.clone()));
+    }
+    rows.push(("fields", fields_row(&spec.fields)));
+    rows.push(("routes", resource.collection_route(user_in_path)));
+    rows.push(("", resource.item_route(user_in_path)));
+    answers_and_command(&rows, &add_equivalent_command(path, spec))
+}
+
+/// `authgate add resource NAME [PATH] [--parent P] [--field SPEC]...`: the resource as flags,
+/// so that it needs no terminal. PATH only when it is not `.`.
+pub fn add_equivalent_command(path: &Path, spec: &ResourceSpec) -> String {
+    let quote = shell_quote;
+    let mut words = vec![
+        "authgate".to_owned(),
+        "add".to_owned(),
+        "resource".to_owned(),
+        quote(&spec.name),
+    ];
+    if path != Path::new(".") {
+        words.push(quote(&path.display().to_string()));
+    }
+    if let Some(parent) = &spec.parent {
+        words.extend(["--parent".to_owned(), quote(parent)]);
+    }
+    for field in &spec.fields {
+        words.extend(["--field".to_owned(), quote(field)]);
+    }
+    words.join(" ")
 }
 
 /// The auth module's answers, then the `authgate auth` command line that gives them.
@@ -503,13 +736,6 @@ fn auth_summary(path: &Path, answers: &Answers) -> String {
         ("algorithms", algorithms),
         ("user-id claim", display(answers.user_claim.as_deref())),
     ];
-    let width = rows.iter().map(|(label, _)| label.len()).max();
-    let width = width.unwrap_or_default();
-    let mut out = String::from("\n");
-    for (label, value) in rows {
-        let value = style(value).for_stderr().cyan();
-        let _ = writeln!(out, "  {label:<width$}  {value}");
-    }
     let quote = shell_quote;
     let mut command = format!("authgate auth {}", quote(&path.display().to_string()));
     if let Some(provider) = answers.provider {
@@ -521,12 +747,7 @@ fn auth_summary(path: &Path, answers: &Answers) -> String {
     if let Some(claim) = &answers.user_claim {
         let _ = write!(command, " --user-claim {}", quote(claim));
     }
-    let _ = writeln!(
-        out,
-        "\nthe same without questions:\n  {}\n",
-        style(command).for_stderr().bold()
-    );
-    out
+    answers_and_command(&rows, &command)
 }
 
 fn display<T: ToString>(value: Option<T>) -> String {
@@ -565,6 +786,9 @@ pub fn equivalent_command(path: &Path, directory: &str, answers: &Answers) -> St
     }
     if let Some(resource) = &answers.resource {
         flag("--resource", resource.clone());
+    }
+    for field in answers.fields.iter().flatten() {
+        flag("--field", field.clone());
     }
     if let Some(user_in_path) = answers.user_in_path {
         flag("--user-in-path", user_in_path.to_string());
@@ -646,6 +870,70 @@ mod tests {
     }
 
     #[test]
+    fn the_equivalent_commands_carry_the_fields_quoted_for_the_shell() {
+        use clap::Parser;
+
+        let fields = vec![
+            "title:string".to_owned(),
+            "due:date?".to_owned(),
+            "priority:enum(low|normal|high)=normal".to_owned(),
+            "note:string=it's".to_owned(),
+        ];
+        let answers = Answers {
+            resource: Some("tasks".into()),
+            fields: Some(fields.clone()),
+            ..Answers::default()
+        };
+        assert_eq!(
+            equivalent_command(Path::new("my-api"), "my-api", &answers),
+            "authgate new my-api --resource tasks --field title:string --field 'due:date?' \
+             --field 'priority:enum(low|normal|high)=normal' --field 'note:string=it'\\''s'"
+        );
+        let spec = ResourceSpec {
+            name: "tasks".into(),
+            parent: Some("projects".into()),
+            fields: fields.clone(),
+            migration: None,
+        };
+        assert_eq!(
+            add_equivalent_command(Path::new("."), &spec),
+            "authgate add resource tasks --parent projects --field title:string --field \
+             'due:date?' --field 'priority:enum(low|normal|high)=normal' --field \
+             'note:string=it'\\''s'"
+        );
+        // Parsed back (without the quotes a shell removes), the same resource.
+        let line = add_equivalent_command(
+            Path::new("my api"),
+            &ResourceSpec {
+                fields: fields[..1].to_vec(),
+                ..spec
+            },
+        );
+        assert_eq!(
+            line,
+            "authgate add resource tasks 'my api' --parent projects --field title:string"
+        );
+        let words = [
+            "authgate",
+            "add",
+            "resource",
+            "tasks",
+            "my api",
+            "--parent",
+            "projects",
+            "--field",
+            "title:string",
+        ];
+        let cli = crate::cli::Cli::try_parse_from(words).unwrap();
+        let crate::cli::Command::Add(crate::cli::AddCommand::Resource(args)) = cli.command else {
+            panic!("expected `add resource`")
+        };
+        assert_eq!(args.path, Path::new("my api"));
+        assert_eq!(args.parent.as_deref(), Some("projects"));
+        assert_eq!(args.fields, ["title:string"]);
+    }
+
+    #[test]
     fn the_summary_lists_every_answer() {
         console::set_colors_enabled_stderr(false);
         let answers = Answers {
@@ -662,6 +950,8 @@ mod tests {
             "  user-id claim  sub\n",
             "  storage        sqlite\n",
             "  resource       tasks\n",
+            "  fields         title:string, description:string(2000)?, completed:bool=false (the \
+             defaults)\n",
             "  routes         /api/{user_id}/tasks\n",
             "authgate new my-api --provider better-auth --alg EdDSA --user-claim sub \
              --storage sqlite --resource tasks --user-in-path true\n",

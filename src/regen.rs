@@ -101,28 +101,10 @@ pub fn inspect(root: &Path, check: bool, module: &str) -> Result<Found> {
     if !root.is_dir() {
         return Err(UsageError::ProjectNotADirectory(root.to_owned()).into());
     }
-    let answers_path = root.join(ANSWERS_FILE);
-    match fs::read_to_string(&answers_path) {
-        Ok(text) => {
-            return AnswersFile::from_toml(&text)
-                .map(|file| Found::Recorded(Box::new(file)))
-                .map_err(|reason| {
-                    UsageError::AnswersFileInvalid {
-                        path: answers_path,
-                        reason,
-                    }
-                    .into()
-                });
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(UsageError::AnswersFileUnreadable {
-                path: answers_path,
-                reason: e.to_string(),
-            }
-            .into());
-        }
+    if let Some(file) = read_recorded(root)? {
+        return Ok(Found::Recorded(Box::new(file)));
     }
+    let answers_path = root.join(ANSWERS_FILE);
     if check {
         return Err(UsageError::NothingToCheck(answers_path).into());
     }
@@ -163,6 +145,21 @@ pub fn inspect(root: &Path, check: bool, module: &str) -> Result<Found> {
         }
     }
     Ok(Found::Package)
+}
+
+/// The `authgate.toml` at `root`, if there is one; one that cannot be read or parsed is refused.
+pub fn read_recorded(root: &Path) -> Result<Option<AnswersFile>, UsageError> {
+    let path = root.join(ANSWERS_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => AnswersFile::from_toml(&text)
+            .map(Some)
+            .map_err(|reason| UsageError::AnswersFileInvalid { path, reason }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(UsageError::AnswersFileUnreadable {
+            path,
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// The options to render from the recorded answers with the flags applied, and those the
@@ -398,29 +395,7 @@ pub fn plan(
         rendered_base,
     };
 
-    let mut unresolved = Vec::new();
-    let paths: BTreeSet<&PathBuf> = wanted.keys().chain(bases.keys()).collect();
-    for path in paths {
-        let base = bases.get(path).map(String::as_str);
-        let now = wanted.get(path).map(String::as_str);
-        let yours = read_text(root, path)?;
-        if let Some(yours) = &yours
-            && Some(yours.text.as_str()) != base
-            && Some(yours.text.as_str()) != now
-            && merge::has_conflict_markers(&yours.text)
-        {
-            unresolved.push(path.clone());
-            continue;
-        }
-        match decide(path, base, yours.as_ref(), now) {
-            Decision::Nothing => {}
-            Decision::Keep => plan.kept.push(path.clone()),
-            Decision::Change(change) => plan.changes.push(change),
-        }
-    }
-    if !unresolved.is_empty() {
-        return Err(RegenFailure::Unresolved(unresolved).into());
-    }
+    (plan.changes, plan.kept) = decide_files(root, &bases, &wanted, "authgate auth")?;
 
     // Cargo.toml: the dependencies the regenerated files name.
     let sources: Vec<&str> = wanted
@@ -512,43 +487,16 @@ pub fn plan(
 
     // authgate.toml, last.
     let answers_text = options.answers_file_for(scope, AUTHGATE_VERSION, module);
-    let recorded = read_text(root, Path::new(ANSWERS_FILE))?;
-    match &recorded {
-        Some(recorded) if recorded.text == answers_text => {}
-        _ => plan.changes.push(Change {
-            path: PathBuf::from(ANSWERS_FILE),
-            kind: if recorded.is_some() {
-                ChangeKind::Updated
-            } else {
-                ChangeKind::Created
-            },
-            before: recorded.as_ref().map(|r| r.restore_endings(&r.text)),
-            after: Some(answers_text),
-            note: None,
-        }),
-    }
+    plan.changes
+        .extend(answers_file_change(root, answers_text)?);
 
     // The copies of what authgate wrote this time.
-    for (path, text) in &wanted {
-        let before = if rendered_base {
-            None
-        } else {
-            bases.get(path).cloned()
-        };
-        if before.as_deref() != Some(text.as_str()) {
-            plan.bookkeeping.push(Change {
-                path: pristine_path(path),
-                kind: if before.is_some() {
-                    ChangeKind::Updated
-                } else {
-                    ChangeKind::Created
-                },
-                before,
-                after: Some(text.clone()),
-                note: None,
-            });
-        }
-    }
+    let copies = if rendered_base {
+        RenderedFiles::new()
+    } else {
+        bases.clone()
+    };
+    plan.bookkeeping = copy_changes(&wanted, &copies);
     if !rendered_base {
         // A kept file keeps its copy: the base of a merge if authgate generates it again.
         let gone = bases
@@ -567,6 +515,190 @@ pub fn plan(
         }
     }
     Ok(plan)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding a resource (`authgate add resource`)
+
+/// Where sqlx finds a project's migrations.
+pub const MIGRATIONS_DIR: &str = "migrations";
+
+/// Every migration version in the project's `migrations/` (the leading digits of each
+/// `<version>_<description>.sql`).
+pub fn migration_versions(root: &Path) -> Result<Vec<u64>> {
+    let dir = root.join(MIGRATIONS_DIR);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| IoFailure::ReadDir(dir)),
+    };
+    let mut versions = Vec::new();
+    for entry in entries {
+        let name = entry
+            .with_context(|| IoFailure::ReadDir(dir.clone()))?
+            .file_name();
+        let name = name.to_string_lossy();
+        if let Some((digits, _)) = name.split_once('_')
+            && let Ok(version) = digits.parse::<u64>()
+        {
+            versions.push(version);
+        }
+    }
+    Ok(versions)
+}
+
+/// Plans the project at `root` rendered for `after` (a resource more) instead of `before` (the
+/// recorded answers), writing nothing.
+///
+/// Only the files whose rendering differs between the two, or that only `after` renders, are
+/// looked at; each is decided as `authgate auth` decides a regenerable file, the base being the
+/// rendering of `before` (or, for a regenerable file, its copy under `.authgate/pristine/`, what
+/// authgate last wrote there): untouched files are replaced, new ones created, edited ones
+/// merged three ways. A migration is only ever created: sqlx refuses to start when an applied
+/// one changes, so the migrations of the resources already there are never rewritten. The copies
+/// of the regenerable files that change follow, and `authgate.toml`, last.
+pub fn plan_addition(root: &Path, before: &Options, after: &Options) -> Result<Plan> {
+    let old = render::render(before)?;
+    let new = render::render(after)?;
+    let answers = Path::new(ANSWERS_FILE);
+    let pristine_root = root.join(PRISTINE_DIR);
+    let mut bases = RenderedFiles::new();
+    let mut wanted = RenderedFiles::new();
+    let mut copies = RenderedFiles::new();
+    let paths: BTreeSet<&PathBuf> = old.keys().chain(new.keys()).collect();
+    for path in paths {
+        let (base, now) = (old.get(path), new.get(path));
+        if base == now || path == answers {
+            continue;
+        }
+        if path.starts_with(MIGRATIONS_DIR) && (base.is_some() || root.join(path).exists()) {
+            continue;
+        }
+        let mut base = base.cloned();
+        if is_regenerable(path, Scope::Project)
+            && let Some(copy) = read_text(&pristine_root, path)?
+        {
+            copies.insert(path.clone(), copy.text.clone());
+            base = Some(copy.text);
+        }
+        bases.extend(base.map(|text| (path.clone(), text)));
+        wanted.extend(now.map(|text| (path.clone(), text.clone())));
+    }
+    let (mut changes, kept) = decide_files(root, &bases, &wanted, "authgate add resource")?;
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    let answers_text = after.answers_file_for(Scope::Project, AUTHGATE_VERSION, DEFAULT_MODULE);
+    changes.extend(answers_file_change(root, answers_text)?);
+
+    let regenerated = regenerable(&wanted, Scope::Project);
+    let mut bookkeeping = copy_changes(&regenerated, &copies);
+    // A copy of a file authgate no longer generates goes with it, unless the file is kept.
+    bookkeeping.extend(
+        copies
+            .iter()
+            .filter(|(path, _)| !wanted.contains_key(*path) && !kept.contains(*path))
+            .map(|(path, text)| Change {
+                path: pristine_path(path),
+                kind: ChangeKind::Removed,
+                before: Some(text.clone()),
+                after: None,
+                note: None,
+            }),
+    );
+    Ok(Plan {
+        root: root.to_owned(),
+        scope: Scope::Project,
+        options: after.clone(),
+        module: DEFAULT_MODULE.to_owned(),
+        changes,
+        bookkeeping,
+        kept,
+        left_alone: Vec::new(),
+        handed_over: Vec::new(),
+        rendered_base: false,
+    })
+}
+
+/// Decides every file that `bases` or `wanted` holds (what authgate last wrote, and what it
+/// renders now), against the file on disk: the changes to make, and the files authgate no
+/// longer generates that are kept because the user edited them. A file that still holds
+/// conflict markers stops the plan: only the user can resolve it, then run `command` again.
+fn decide_files(
+    root: &Path,
+    bases: &RenderedFiles,
+    wanted: &RenderedFiles,
+    command: &'static str,
+) -> Result<(Vec<Change>, Vec<PathBuf>)> {
+    let mut changes = Vec::new();
+    let mut kept = Vec::new();
+    let mut unresolved = Vec::new();
+    let paths: BTreeSet<&PathBuf> = wanted.keys().chain(bases.keys()).collect();
+    for path in paths {
+        let base = bases.get(path).map(String::as_str);
+        let now = wanted.get(path).map(String::as_str);
+        let yours = read_text(root, path)?;
+        if let Some(yours) = &yours
+            && Some(yours.text.as_str()) != base
+            && Some(yours.text.as_str()) != now
+            && merge::has_conflict_markers(&yours.text)
+        {
+            unresolved.push(path.clone());
+            continue;
+        }
+        match decide(path, base, yours.as_ref(), now) {
+            Decision::Nothing => {}
+            Decision::Keep => kept.push(path.clone()),
+            Decision::Change(change) => changes.push(change),
+        }
+    }
+    if !unresolved.is_empty() {
+        return Err(RegenFailure::Unresolved {
+            paths: unresolved,
+            command,
+        }
+        .into());
+    }
+    Ok((changes, kept))
+}
+
+/// The change that writes `authgate.toml` as `text`, unless it already says exactly that.
+fn answers_file_change(root: &Path, text: String) -> Result<Option<Change>> {
+    let recorded = read_text(root, Path::new(ANSWERS_FILE))?;
+    Ok(match &recorded {
+        Some(recorded) if recorded.text == text => None,
+        _ => Some(Change {
+            path: PathBuf::from(ANSWERS_FILE),
+            kind: if recorded.is_some() {
+                ChangeKind::Updated
+            } else {
+                ChangeKind::Created
+            },
+            before: recorded.as_ref().map(|r| r.restore_endings(&r.text)),
+            after: Some(text),
+            note: None,
+        }),
+    })
+}
+
+/// The changes to `.authgate/pristine/` that make its copies what authgate wrote this time:
+/// `wanted`, the regenerable files rendered now, over `copies`, those on disk.
+fn copy_changes(wanted: &RenderedFiles, copies: &RenderedFiles) -> Vec<Change> {
+    wanted
+        .iter()
+        .filter_map(|(path, text)| {
+            let before = copies.get(path).cloned();
+            (before.as_deref() != Some(text.as_str())).then(|| Change {
+                path: pristine_path(path),
+                kind: if before.is_some() {
+                    ChangeKind::Updated
+                } else {
+                    ChangeKind::Created
+                },
+                before,
+                after: Some(text.clone()),
+                note: None,
+            })
+        })
+        .collect()
 }
 
 enum Decision {

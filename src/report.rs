@@ -16,6 +16,7 @@ use crate::commands::providers::Listing;
 use crate::options::{Options, Scope};
 use crate::regen::{ChangeKind, Plan};
 use crate::render::{self, RenderedFiles};
+use crate::resource::Resource;
 use crate::write::PlannedFile;
 
 /// Where each line goes that wires the auth module into a package's server, as printed after
@@ -224,6 +225,55 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
             "  check your environment    # {} reads {required}",
             plan.options.provider,
         );
+    }
+    out
+}
+
+/// What `authgate add resource` did: the files, the new routes, and what to do next.
+pub(crate) fn resource_added(plan: &Plan, resource: &Resource) -> String {
+    let mut out = format!(
+        "{} the resource `{}` to `{}`:\n{}\n{}",
+        style("added").for_stdout().green().bold(),
+        resource.name,
+        display_dir(&plan.root),
+        summary(plan),
+        routes(resource, plan.options.user_in_path)
+    );
+    let _ = writeln!(out, "\n{}", style("next:").for_stdout().bold());
+    if !plan.conflicts().is_empty() {
+        out.push_str(
+            "  resolve the conflicts in the files marked `conflict` or `restored` (search for \
+             <<<<<<<), then\n",
+        );
+    }
+    out.push_str("  cargo test\n");
+    out
+}
+
+/// What `authgate add resource --dry-run` would do: the files, the new routes, the diffs.
+pub(crate) fn resource_dry_run(plan: &Plan, resource: &Resource) -> String {
+    format!(
+        "{} the resource `{}` to `{}`:\n{}\n{}\n{}nothing written (--dry-run)\n",
+        style("would add").for_stdout().bold(),
+        resource.name,
+        display_dir(&plan.root),
+        summary(plan),
+        routes(resource, plan.options.user_in_path),
+        diff(plan)
+    )
+}
+
+/// The routes of `resource`, with their methods.
+fn routes(resource: &Resource, user_in_path: bool) -> String {
+    let rows = [
+        ("GET, POST", resource.collection_route(user_in_path)),
+        ("GET, PUT, PATCH, DELETE", resource.item_route(user_in_path)),
+    ];
+    let width = rows.iter().map(|(methods, _)| methods.len()).max();
+    let width = width.unwrap_or_default();
+    let mut out = format!("{}\n", style("routes:").for_stdout().bold());
+    for (methods, path) in rows {
+        let _ = writeln!(out, "  {methods:<width$}  {path}");
     }
     out
 }

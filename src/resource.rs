@@ -127,8 +127,25 @@ impl fmt::Display for Field {
     }
 }
 
-/// The spec's types, for messages.
-const TYPES: &str = "string, string(N), text, bool, int, float, date, datetime, uuid, enum(a|b|c)";
+/// The spec's types, as written in a spec, with what each holds (the wizard's list).
+pub const TYPE_CHOICES: &[(&str, &str)] = &[
+    ("string", "1 to 200 characters, not all whitespace"),
+    ("string(N)", "1 to N characters, N up to 10000"),
+    ("text", "up to 100000 characters, possibly empty"),
+    ("bool", "true or false"),
+    ("int", "a 64-bit integer"),
+    ("float", "a finite 64-bit number"),
+    ("date", "an ISO 8601 date: 2025-01-31"),
+    ("datetime", "an RFC 3339 date and time, stored in UTC"),
+    ("uuid", "a UUID"),
+    ("enum(a|b|c)", "one of the values you list"),
+];
+
+/// The spec's types, for messages: `string, string(N), text, ...`.
+fn types() -> String {
+    let names: Vec<&str> = TYPE_CHOICES.iter().map(|(name, _)| *name).collect();
+    names.join(", ")
+}
 
 fn field_error(message: String) -> UsageError {
     UsageError::InvalidField(message)
@@ -141,10 +158,11 @@ impl Field {
         let Some((name, rest)) = spec.split_once(':') else {
             return Err(field_error(format!(
                 "--field `{spec}` has no type; write NAME:TYPE, e.g. `--field title:string` \
-                 (types: {TYPES})"
+                 (types: {})",
+                types()
             )));
         };
-        check_field_name(spec, name)?;
+        check_field_name(name).map_err(|problem| problem.in_spec(spec))?;
         let (type_text, rest) = split_type(rest);
         let (optional, default) = match rest.strip_prefix('?') {
             Some(rest) => (true, rest),
@@ -162,10 +180,11 @@ impl Field {
                 }
             },
         };
-        let ty = parse_type(spec, type_text)?;
+        let ty = parse_type(type_text).map_err(|problem| problem.in_spec(spec))?;
         let default = default
-            .map(|value| canonical_default(spec, name, &ty, value))
-            .transpose()?;
+            .map(|value| canonical_default(name, &ty, value))
+            .transpose()
+            .map_err(|problem| problem.in_spec(spec))?;
         Ok(Field {
             name: name.to_owned(),
             ty,
@@ -192,49 +211,95 @@ fn split_type(rest: &str) -> (&str, &str) {
     }
 }
 
-fn check_field_name(spec: &str, name: &str) -> Result<(), UsageError> {
-    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+/// Why a part of a field spec is refused, worded without the spec (the wizard shows it under
+/// its own prompt; [`Field::parse`] prefixes `--field `SPEC`: `), and the answer to offer
+/// instead when one can be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+impl Problem {
+    fn new(message: String) -> Problem {
+        Problem { message, fix: None }
+    }
+
+    /// The error for `--field SPEC`.
+    fn in_spec(self, spec: &str) -> UsageError {
+        field_error(format!("--field `{spec}`: {}", self.message))
+    }
+}
+
+fn is_snake_case(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !valid {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Checks the form of a field name: a snake_case identifier that can name a column and a Rust
+/// field (the names a resource reserves are checked by [`check_field_in`]).
+pub fn check_field_name(name: &str) -> Result<(), Problem> {
+    if !is_snake_case(name) {
         let suggestion = name.to_snake_case();
-        let valid_suggestion = suggestion.starts_with(|c: char| c.is_ascii_lowercase())
-            && suggestion
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        let fix = if valid_suggestion && suggestion != name {
-            format!("; write `{suggestion}`")
-        } else {
-            "; e.g. `due_date`".to_owned()
+        let fix = (is_snake_case(&suggestion) && suggestion != name).then_some(suggestion);
+        let hint = match &fix {
+            Some(fix) => format!("; write `{fix}`"),
+            None => "; e.g. `due_date`".to_owned(),
         };
-        return Err(field_error(format!(
-            "--field `{spec}`: the name `{name}` must be snake_case (lowercase ASCII letters, \
-             digits and `_`, starting with a letter){fix}"
-        )));
+        return Err(Problem {
+            message: format!(
+                "the name `{name}` must be snake_case (lowercase ASCII letters, digits and `_`, \
+                 starting with a letter){hint}"
+            ),
+            fix,
+        });
     }
     if name.len() > MAX_FIELD_NAME_LEN {
-        return Err(field_error(format!(
-            "--field `{spec}`: the name is longer than {MAX_FIELD_NAME_LEN} characters (it names \
-             a column); choose a shorter one"
+        return Err(Problem::new(format!(
+            "the name is longer than {MAX_FIELD_NAME_LEN} characters (it names a column); \
+             choose a shorter one"
         )));
     }
     // Keywords that cannot be raw identifiers (`r#self` is not allowed).
     if ["self", "super", "crate"].contains(&name) {
-        return Err(field_error(format!(
-            "--field `{spec}`: `{name}` cannot name a field in Rust, even as a raw identifier; \
-             choose another name"
+        return Err(Problem::new(format!(
+            "`{name}` cannot name a field in Rust, even as a raw identifier; choose another name"
         )));
     }
     Ok(())
 }
 
-fn parse_type(spec: &str, text: &str) -> Result<FieldType, UsageError> {
-    let unknown = || {
-        field_error(format!(
-            "--field `{spec}`: unknown type `{text}`; the types are {TYPES}"
-        ))
-    };
+/// Checks that a field named `name` can join the fields of the resource `resource` (`parent_key`:
+/// its key to its parent, `project_id`): not a name every item or list reserves, not one it has.
+pub fn check_field_in(
+    resource: &str,
+    parent_key: Option<&str>,
+    fields: &[Field],
+    name: &str,
+) -> Result<(), Problem> {
+    if RESERVED_FIELDS.contains(&name) || parent_key == Some(name) {
+        return Err(Problem::new(format!(
+            "`{name}` is reserved in `{resource}` (every item has `id`, `owner_id`, \
+             `created_at` and `updated_at`{}; lists take `limit`, `cursor` and `sort`); rename \
+             the field",
+            parent_key
+                .map(|key| format!(", and `{key}` for its parent"))
+                .unwrap_or_default()
+        )));
+    }
+    if fields.iter().any(|f| f.name == name) {
+        return Err(Problem::new(format!(
+            "`{resource}` already has a field `{name}`; remove one or rename it"
+        )));
+    }
+    Ok(())
+}
+
+/// Parses a field's type as written in a spec: `string`, `string(120)`, `enum(a|b)`, ...
+pub fn parse_type(text: &str) -> Result<FieldType, Problem> {
+    let unknown = || Problem::new(format!("unknown type `{text}`; the types are {}", types()));
     let simple = match text {
         "string" => Some(FieldType::String {
             max: DEFAULT_STRING_MAX,
@@ -261,26 +326,24 @@ fn parse_type(spec: &str, text: &str) -> Result<FieldType, UsageError> {
                 .ok()
                 .filter(|max| (1..=MAX_STRING_MAX).contains(max))
                 .ok_or_else(|| {
-                    field_error(format!(
-                        "--field `{spec}`: string(N) takes a maximum N from 1 to \
-                         {MAX_STRING_MAX} characters; for longer text use `text` (up to \
-                         {TEXT_MAX})"
+                    Problem::new(format!(
+                        "string(N) takes a maximum N from 1 to {MAX_STRING_MAX} characters; for \
+                         longer text use `text` (up to {TEXT_MAX})"
                     ))
                 })?;
             Ok(FieldType::String { max })
         }
-        "enum" => parse_enum(spec, inner),
+        "enum" => parse_enum(inner),
         _ => Err(unknown()),
     }
 }
 
-fn parse_enum(spec: &str, inner: &str) -> Result<FieldType, UsageError> {
+fn parse_enum(inner: &str) -> Result<FieldType, Problem> {
     let values: Vec<String> = inner.split('|').map(str::to_owned).collect();
     let example = "e.g. `enum(low|normal|high)`";
     if inner.is_empty() || values.len() > MAX_ENUM_VALUES {
-        return Err(field_error(format!(
-            "--field `{spec}`: an enum takes 1 to {MAX_ENUM_VALUES} values separated by `|`, \
-             {example}"
+        return Err(Problem::new(format!(
+            "an enum takes 1 to {MAX_ENUM_VALUES} values separated by `|`, {example}"
         )));
     }
     let mut variants = BTreeSet::new();
@@ -291,33 +354,28 @@ fn parse_enum(spec: &str, inner: &str) -> Result<FieldType, UsageError> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             && value.len() <= MAX_ENUM_VALUE_LEN;
         if !valid {
-            return Err(field_error(format!(
-                "--field `{spec}`: the enum value `{value}` must start with a letter and hold \
-                 only ASCII letters, digits, `_` and `-` (at most {MAX_ENUM_VALUE_LEN}), \
-                 {example}"
+            return Err(Problem::new(format!(
+                "the enum value `{value}` must start with a letter and hold only ASCII letters, \
+                 digits, `_` and `-` (at most {MAX_ENUM_VALUE_LEN}), {example}"
             )));
         }
         if !variants.insert(value.to_upper_camel_case()) {
-            return Err(field_error(format!(
-                "--field `{spec}`: the enum value `{value}` repeats another (values that differ \
-                 only in case, `-` or `_` are the same Rust variant); remove one"
+            return Err(Problem::new(format!(
+                "the enum value `{value}` repeats another (values that differ only in case, `-` \
+                 or `_` are the same Rust variant); remove one"
             )));
         }
     }
     Ok(FieldType::Enum(values))
 }
 
-/// The default in its canonical text, or why it does not fit the type.
-fn canonical_default(
-    spec: &str,
-    name: &str,
-    ty: &FieldType,
-    value: &str,
-) -> Result<String, UsageError> {
+/// The default `value` of the field `name` in its canonical text, or why it does not fit the
+/// type.
+pub fn canonical_default(name: &str, ty: &FieldType, value: &str) -> Result<String, Problem> {
     let wrong = |expected: &str| {
-        field_error(format!(
-            "--field `{spec}`: the default `{value}` is not {expected}; fix the default of \
-             `{name}` or remove `={value}`"
+        Problem::new(format!(
+            "the default `{value}` is not {expected}; fix the default of `{name}` or remove \
+             `={value}`"
         ))
     };
     match ty {
@@ -424,7 +482,27 @@ impl Resource {
 
     /// The column and JSON member of a child's key to this resource: `project_id`.
     pub fn key(&self) -> String {
-        format!("{}_id", self.names().singular_snake)
+        parent_key(&self.name)
+    }
+
+    /// The path of its list (and create) route: `/api/{user_id}/projects/{project_id}/tasks`,
+    /// without `/{user_id}` when routes are scoped by the token alone.
+    pub fn collection_route(&self, user_in_path: bool) -> String {
+        let mut path = String::from("/api");
+        if user_in_path {
+            path.push_str("/{user_id}");
+        }
+        if let Some(parent) = &self.parent {
+            path.push_str(&format!("/{parent}/{{{}}}", parent_key(parent)));
+        }
+        path.push('/');
+        path.push_str(&self.name);
+        path
+    }
+
+    /// The path of one item's routes: the collection's, then `/{id}`.
+    pub fn item_route(&self, user_in_path: bool) -> String {
+        format!("{}/{{id}}", self.collection_route(user_in_path))
     }
 
     /// Back to what `authgate.toml` records.
@@ -441,6 +519,42 @@ impl Resource {
 /// The migration version of the resource at `index` when none is recorded.
 pub fn default_migration(index: usize) -> String {
     format!("{}", 20250101000000u64 + index as u64)
+}
+
+/// The version of a new resource's migration: the UTC time `unix_seconds` as 14 digits
+/// (`YYYYMMDDHHMMSS`), or, when that is not later than every version already `taken` (recorded
+/// in `authgate.toml` or found in `migrations/`), one second after the latest. sqlx applies
+/// migrations in the order of their versions, so a new one must sort last.
+pub fn next_migration(unix_seconds: i64, taken: &[u64]) -> Result<String, UsageError> {
+    const FORMAT: &str = "%Y%m%d%H%M%S";
+    let now = chrono::DateTime::from_timestamp(unix_seconds, 0)
+        .unwrap_or_default()
+        .format(FORMAT)
+        .to_string();
+    let Some(&latest) = taken.iter().max() else {
+        return Ok(now);
+    };
+    if now.parse::<u64>().is_ok_and(|now| now > latest) {
+        return Ok(now);
+    }
+    // One second later, as a time when the latest version is one; else the next number.
+    let next = chrono::NaiveDateTime::parse_from_str(&latest.to_string(), FORMAT)
+        .ok()
+        .and_then(|time| time.checked_add_signed(chrono::TimeDelta::seconds(1)))
+        .map(|time| time.format(FORMAT).to_string())
+        .unwrap_or_else(|| (latest + 1).to_string());
+    if next.len() != 14 {
+        return Err(UsageError::InvalidResource(format!(
+            "`migrations/` holds the version {latest}, after which no 14-digit version \
+             (YYYYMMDDHHMMSS) sorts; rename that migration to a date and time, then run again"
+        )));
+    }
+    Ok(next)
+}
+
+/// The key of a child to its parent `parent` (a validated plural): `projects` → `project_id`.
+pub fn parent_key(parent: &str) -> String {
+    format!("{}_id", ResourceNames::new(parent).singular_snake)
 }
 
 /// The names no field may take: the columns every row has and the list's own parameters.
@@ -507,9 +621,7 @@ pub fn validate(specs: &[ResourceSpec]) -> Result<Vec<Resource>, UsageError> {
                 Some(parent_name)
             }
         };
-        let parent_key = parent
-            .as_deref()
-            .map(|parent| format!("{}_id", ResourceNames::new(parent).singular_snake));
+        let parent_key = parent.as_deref().map(parent_key);
         let texts: Vec<&str> = if spec.fields.is_empty() {
             DEFAULT_FIELDS.to_vec()
         } else {
@@ -524,27 +636,8 @@ pub fn validate(specs: &[ResourceSpec]) -> Result<Vec<Resource>, UsageError> {
         let mut fields: Vec<Field> = Vec::new();
         for text in texts {
             let field = Field::parse(text)?;
-            if RESERVED_FIELDS.contains(&field.name.as_str())
-                || parent_key.as_deref() == Some(field.name.as_str())
-            {
-                return Err(field_error(format!(
-                    "--field `{text}`: `{}` is reserved in `{name}` (every item has `id`, \
-                     `owner_id`, `created_at` and `updated_at`{}; lists take `limit`, \
-                     `cursor` and `sort`); rename the field",
-                    field.name,
-                    parent_key
-                        .as_deref()
-                        .map(|key| format!(", and `{key}` for its parent"))
-                        .unwrap_or_default()
-                )));
-            }
-            if fields.iter().any(|f| f.name == field.name) {
-                return Err(field_error(format!(
-                    "--field `{text}`: `{name}` already has a field `{}`; remove one or rename \
-                     it",
-                    field.name
-                )));
-            }
+            check_field_in(&name, parent_key.as_deref(), &fields, &field.name)
+                .map_err(|problem| problem.in_spec(text))?;
             fields.push(field);
         }
         let migration = match &spec.migration {
@@ -691,6 +784,25 @@ mod tests {
             let err = Field::parse(text).unwrap_err().to_string();
             assert!(err.contains(expected), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn a_new_migration_sorts_after_every_other() {
+        // 2025-06-01T12:00:00Z
+        let now = 1_748_779_200;
+        for (taken, expected) in [
+            (&[][..], "20250601120000"),
+            (&[20250101000000, 20250101000001], "20250601120000"),
+            // Not later than the latest: one second after it, carried as a time.
+            (&[20250601120000], "20250601120001"),
+            (&[20261231235959, 7], "20270101000000"),
+            // A version that is not a time: the next number.
+            (&[20990101000099], "20990101000100"),
+        ] {
+            assert_eq!(next_migration(now, taken).unwrap(), expected, "{taken:?}");
+        }
+        let err = next_migration(now, &[99999999999999]).unwrap_err();
+        assert!(err.to_string().contains("rename that migration"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use authgate::options::{Answers, NameSource, Options};
 use predicates::prelude::*;
-use support::files::tree;
+use support::files::{contents, tree};
 use tempfile::TempDir;
 
 /// The binary, run in `dir`, with an empty stdin.
@@ -30,16 +30,15 @@ fn authgate(dir: &Path) -> Command {
 fn refused_with(setup: impl FnOnce(&Path), args: &[&str], message: &str) {
     let dir = TempDir::new().unwrap();
     setup(dir.path());
-    let before = tree(dir.path());
+    let before = (tree(dir.path()), contents(dir.path()));
     authgate(dir.path())
         .args(args)
         .assert()
         .code(2)
         .stdout("")
         .stderr(format!("error: {message}\n"));
-    assert_eq!(
-        tree(dir.path()),
-        before,
+    assert!(
+        (tree(dir.path()), contents(dir.path())) == before,
         "`authgate {}` wrote files",
         args.join(" ")
     );
@@ -325,10 +324,18 @@ fn yes_generates_the_default_project() {
         algorithms = ["EdDSA"]
         user_claim = "sub"
         storage = "sqlite"
-        resource = "tasks"
         user_in_path = true
     };
     assert_eq!(answers, &expected);
+    // The resource, with the fields it got when none was given.
+    let resources = toml["resources"].as_array().unwrap();
+    let expected: toml::Table = toml::toml! {
+        name = "tasks"
+        fields = ["title:string", "description:string(2000)?", "completed:bool=false"]
+        migration = "20250101000000"
+    };
+    assert_eq!(resources.len(), 1);
+    assert_eq!(resources[0].as_table().unwrap(), &expected);
     let lower = text.to_lowercase();
     for secret_ish in ["secret =", "password", "token =", "private", "key ="] {
         assert!(
@@ -751,5 +758,531 @@ fn an_empty_algorithm_list_is_refused() {
         &["new", "my-api", "--yes", "--alg", ""],
         "--alg is empty; pass EdDSA, ES256, ES512, RS256 or PS256 for better-auth, or omit --alg \
          for the default",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources and their fields: `--field`, `authgate add resource`
+
+/// The field specs refused, by `authgate new --resource notes` and `authgate add resource
+/// notes` alike, each with what the message says after `--field `SPEC`` (the same for both).
+const REFUSED_FIELDS: &[(&str, &str)] = &[
+    (
+        "title",
+        " has no type; write NAME:TYPE, e.g. `--field title:string` (types: string, string(N), \
+         text, bool, int, float, date, datetime, uuid, enum(a|b|c))",
+    ),
+    (
+        "Title:string",
+        ": the name `Title` must be snake_case (lowercase ASCII letters, digits and `_`, starting \
+         with a letter); write `title`",
+    ),
+    (
+        "dueDate:date",
+        ": the name `dueDate` must be snake_case (lowercase ASCII letters, digits and `_`, \
+         starting with a letter); write `due_date`",
+    ),
+    (
+        "1st:int",
+        ": the name `1st` must be snake_case (lowercase ASCII letters, digits and `_`, starting \
+         with a letter); e.g. `due_date`",
+    ),
+    (
+        "a_name_that_is_longer_than_forty_characters:int",
+        ": the name is longer than 40 characters (it names a column); choose a shorter one",
+    ),
+    (
+        "self:string",
+        ": `self` cannot name a field in Rust, even as a raw identifier; choose another name",
+    ),
+    (
+        "title:str",
+        ": unknown type `str`; the types are string, string(N), text, bool, int, float, date, \
+         datetime, uuid, enum(a|b|c)",
+    ),
+    (
+        "title:string(0)",
+        ": string(N) takes a maximum N from 1 to 10000 characters; for longer text use `text` \
+         (up to 100000)",
+    ),
+    (
+        "title:string(10001)",
+        ": string(N) takes a maximum N from 1 to 10000 characters; for longer text use `text` \
+         (up to 100000)",
+    ),
+    (
+        "title:string?x",
+        ": unexpected `x` after the type; write NAME:TYPE[?][=DEFAULT], e.g. `--field \
+         done:bool=false`",
+    ),
+    (
+        "done:bool=yes",
+        ": the default `yes` is not `true` or `false`; fix the default of `done` or remove \
+         `=yes`",
+    ),
+    (
+        "n:int=1.5",
+        ": the default `1.5` is not an integer (64-bit); fix the default of `n` or remove `=1.5`",
+    ),
+    (
+        "x:float=NaN",
+        ": the default `NaN` is not a finite number, e.g. `1.5`; fix the default of `x` or \
+         remove `=NaN`",
+    ),
+    (
+        "d:date=2025-02-30",
+        ": the default `2025-02-30` is not an ISO 8601 date, e.g. `2025-01-31`; fix the default \
+         of `d` or remove `=2025-02-30`",
+    ),
+    (
+        "t:datetime=yesterday",
+        ": the default `yesterday` is not an RFC 3339 date and time, e.g. \
+         `2025-01-31T09:00:00Z`; fix the default of `t` or remove `=yesterday`",
+    ),
+    (
+        "u:uuid=123",
+        ": the default `123` is not a UUID, e.g. `67e55044-10b1-426f-9247-bb680e5fe0c8`; fix the \
+         default of `u` or remove `=123`",
+    ),
+    (
+        "s:string(3)=toolong",
+        ": the default `toolong` is not 1 to 3 characters, not all whitespace; fix the default \
+         of `s` or remove `=toolong`",
+    ),
+    (
+        "p:enum(low|high)=mid",
+        ": the default `mid` is not one of the enum's values (low, high); fix the default of `p` \
+         or remove `=mid`",
+    ),
+    (
+        "p:enum()",
+        ": an enum takes 1 to 64 values separated by `|`, e.g. `enum(low|normal|high)`",
+    ),
+    (
+        "p:enum(a|A)",
+        ": the enum value `A` repeats another (values that differ only in case, `-` or `_` are \
+         the same Rust variant); remove one",
+    ),
+    (
+        "p:enum(1st)",
+        ": the enum value `1st` must start with a letter and hold only ASCII letters, digits, \
+         `_` and `-` (at most 64), e.g. `enum(low|normal|high)`",
+    ),
+    (
+        "id:uuid",
+        ": `id` is reserved in `notes` (every item has `id`, `owner_id`, `created_at` and \
+         `updated_at`; lists take `limit`, `cursor` and `sort`); rename the field",
+    ),
+    (
+        "owner_id:uuid",
+        ": `owner_id` is reserved in `notes` (every item has `id`, `owner_id`, `created_at` and \
+         `updated_at`; lists take `limit`, `cursor` and `sort`); rename the field",
+    ),
+    (
+        "cursor:string",
+        ": `cursor` is reserved in `notes` (every item has `id`, `owner_id`, `created_at` and \
+         `updated_at`; lists take `limit`, `cursor` and `sort`); rename the field",
+    ),
+];
+
+/// A project `authgate new DIR --yes` generated, in `dir`.
+fn generated_project(dir: &Path, name: &str) {
+    let options = Options::defaults(name).unwrap();
+    authgate::generate_project(&options, &dir.join(name)).unwrap();
+}
+
+/// A generated project whose answers file `answers` (TOML) describes, in `dir/name`.
+fn generated_from(dir: &Path, name: &str, answers: &str) {
+    fs::write(dir.join("answers.toml"), answers).unwrap();
+    authgate(dir)
+        .args(["new", name, "--yes", "--config", "answers.toml", "--quiet"])
+        .assert()
+        .success();
+    fs::remove_file(dir.join("answers.toml")).unwrap();
+}
+
+/// `authgate new --resource notes` and `authgate add resource notes` in a generated project,
+/// both with `flags`, exit 2 with `message` and write nothing.
+fn refused_by_new_and_add(flags: &[&str], message: &str) {
+    let new = ["new", "my-api", "--yes", "--resource", "notes"];
+    refused(&[&new[..], flags].concat(), message);
+    let add = ["add", "resource", "notes", "my-api"];
+    refused_with(
+        |dir| generated_project(dir, "my-api"),
+        &[&add[..], flags].concat(),
+        message,
+    );
+}
+
+#[test]
+fn refused_field_specs_exit_2_and_write_nothing_for_new_and_add() {
+    for (spec, problem) in REFUSED_FIELDS {
+        let message = format!("--field `{spec}`{problem}");
+        refused_by_new_and_add(&["--field", spec], &message);
+        // Among valid fields, and in an answers file.
+        refused_by_new_and_add(&["--field", "ok:int", "--field", spec], &message);
+        refused_with(
+            |dir| {
+                let toml = format!("[[resources]]\nname = \"notes\"\nfields = [{spec:?}]\n");
+                fs::write(dir.join("answers.toml"), toml).unwrap();
+            },
+            &["new", "my-api", "--yes", "--config", "answers.toml"],
+            &message,
+        );
+    }
+    refused_by_new_and_add(
+        &["--field", "title:string", "--field", "title:text"],
+        "--field `title:text`: `notes` already has a field `title`; remove one or rename it",
+    );
+    let many: Vec<String> = (0..65).map(|i| format!("--field=f{i}:int")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    refused_by_new_and_add(
+        &many,
+        "`notes` has 65 fields, more than 64; split it into resources",
+    );
+    // A field whose enum would take the name of a type the resource's code declares.
+    refused_by_new_and_add(
+        &["--field", "page:enum(a|b)"],
+        "`notes` would generate the type `NotePage`, which another resource or field already \
+         takes; rename the resource or the field",
+    );
+}
+
+const PROJECTS_AND_TASKS: &str = "[answers]\nname = \"my-api\"\n\n[[resources]]\n\
+                                  name = \"projects\"\nfields = [\"name:string(120)\"]\n\n\
+                                  [[resources]]\nname = \"tasks\"\nparent = \"projects\"\n";
+
+#[test]
+fn refused_models_exit_2_and_write_nothing_for_new_and_add() {
+    let in_project = |dir: &Path| generated_from(dir, "my-api", PROJECTS_AND_TASKS);
+    fn add<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [&["add", "resource"][..], args].concat()
+    }
+    // A resource that exists (whatever its casing), a parent that does not, nesting too deep,
+    // the parent's key as a field, a name that is not a plural noun.
+    refused_with(
+        in_project,
+        &add(&["tasks", "my-api"]),
+        "the resource `tasks` already exists; choose another name",
+    );
+    refused_with(
+        in_project,
+        &add(&["Projects", "my-api"]),
+        "the resource `projects` already exists; choose another name",
+    );
+    refused_with(
+        in_project,
+        &add(&["notes", "my-api", "--parent", "folders"]),
+        "the parent `folders` of `notes` does not exist (declared before it: projects, tasks); \
+         create it first, or pass one of those",
+    );
+    refused_with(
+        in_project,
+        &add(&["notes", "my-api", "--parent", "tasks"]),
+        "`notes` cannot nest under `tasks`, which already nests under `projects`: nesting is \
+         one level deep; pass --parent projects, or no parent",
+    );
+    refused_with(
+        in_project,
+        &add(&[
+            "notes",
+            "my-api",
+            "--parent",
+            "projects",
+            "--field",
+            "project_id:uuid",
+        ]),
+        "--field `project_id:uuid`: `project_id` is reserved in `notes` (every item has `id`, \
+         `owner_id`, `created_at` and `updated_at`, and `project_id` for its parent; lists take \
+         `limit`, `cursor` and `sort`); rename the field",
+    );
+    refused_with(
+        in_project,
+        &add(&["note", "my-api"]),
+        "--resource `note` must be a plural noun, e.g. `tasks` or `blog-posts`; pass --resource \
+         notes",
+    );
+    refused_with(
+        in_project,
+        &add(&["notes", "my-api", "--parent", "project"]),
+        "--resource `project` must be a plural noun, e.g. `tasks` or `blog-posts`; pass \
+         --resource projects",
+    );
+
+    // The same models in an answers file for `authgate new`.
+    let config =
+        |text: &'static str| move |dir: &Path| fs::write(dir.join("answers.toml"), text).unwrap();
+    let new = ["new", "my-api", "--yes", "--config", "answers.toml"];
+    refused_with(
+        config("[[resources]]\nname = \"tasks\"\n\n[[resources]]\nname = \"Tasks\"\n"),
+        &new,
+        "the resource `tasks` already exists; choose another name",
+    );
+    refused_with(
+        config("[[resources]]\nname = \"tasks\"\nparent = \"projects\"\n"),
+        &new,
+        "the parent `projects` of `tasks` does not exist (none is declared before it); create \
+         it first, or pass one of those",
+    );
+    refused_with(
+        config(
+            "[[resources]]\nname = \"orgs\"\n\n[[resources]]\nname = \"projects\"\n\
+             parent = \"orgs\"\n\n[[resources]]\nname = \"tasks\"\nparent = \"projects\"\n",
+        ),
+        &new,
+        "`tasks` cannot nest under `projects`, which already nests under `orgs`: nesting is one \
+         level deep; pass --parent orgs, or no parent",
+    );
+    refused_with(
+        config("[[resources]]\nname = \"tasks\"\nmigration = \"2025\"\n"),
+        &new,
+        "the migration `2025` of `tasks` is not a 14-digit version such as 20250101000000; fix \
+         it in authgate.toml",
+    );
+    refused_with(
+        config("[[resources]]\nname = \"tasks\"\n"),
+        &[&new[..], &["--field", "title:string"]].concat(),
+        "the answers file lists its resources (`[[resources]]`); --resource and --field cannot \
+         add to them: edit the file, or use `authgate add resource` in the project",
+    );
+}
+
+#[test]
+fn add_resource_refuses_a_repository_authgate_did_not_generate() {
+    refused(
+        &["add", "resource", "notes", "nowhere"],
+        "`nowhere` is not a directory; pass the directory of a Rust package",
+    );
+    refused_with(
+        |dir| {
+            fs::write(dir.join("Cargo.toml"), "[package]\nname = \"mine\"\n").unwrap();
+        },
+        &["add", "resource", "notes"],
+        "`./` has no authgate.toml: a repository authgate did not generate has no resources to \
+         add to; run `authgate add resource` in a project `authgate new` created",
+    );
+    refused_with(
+        |dir| {
+            fs::write(
+                dir.join("authgate.toml"),
+                "scope = \"auth-module\"\n[answers]\nprovider = \"auth0\"\n\
+                 algorithms = [\"RS256\"]\nuser_claim = \"sub\"\n",
+            )
+            .unwrap();
+        },
+        &["add", "resource", "notes"],
+        "`./authgate.toml` records an auth module only (scope = \"auth-module\"): a repository \
+         authgate did not generate has no resources to add to; write the resource's routes \
+         yourself, or run `authgate add resource` in a project `authgate new` created",
+    );
+    refused_with(
+        |dir| fs::write(dir.join("authgate.toml"), "[answers]\ncolour = 1\n").unwrap(),
+        &["add", "resource", "notes"],
+        "`./authgate.toml` is not valid: line 2: unknown field `colour`, expected one of `name`, \
+         `provider`, `algorithms`, `user_claim`, `storage`, `resource`, `user_in_path`; fix it \
+         (it records the answers authgate generated this project from)",
+    );
+}
+
+/// The resources `authgate.toml` records in `project`.
+fn recorded_resources(project: &Path) -> Vec<authgate::resource::ResourceSpec> {
+    let text = fs::read_to_string(project.join("authgate.toml")).unwrap();
+    let answers = Answers::from_toml(&text).unwrap();
+    let options = Options::from_answers(answers, NameSource::AnswersFile).unwrap();
+    options.resources.iter().map(|r| r.spec()).collect()
+}
+
+#[test]
+fn add_resource_writes_its_files_records_it_and_new_reproduces_it() {
+    let dir = TempDir::new().unwrap();
+    generated_project(dir.path(), "my-api");
+    let project = dir.path().join("my-api");
+    let applied = fs::read(project.join("migrations/20250101000000_create_tasks.sql")).unwrap();
+
+    // --dry-run shows the diff and writes nothing.
+    let before = contents(&project);
+    let add_projects = [
+        "add",
+        "resource",
+        "projects",
+        "my-api",
+        "--field",
+        "name:string(120)",
+        "--field",
+        "archived:bool=false",
+    ];
+    authgate(dir.path())
+        .args(add_projects)
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::starts_with(
+            "would add the resource `projects` to `my-api/`:\n",
+        ))
+        .stdout(predicate::str::contains("+++ b/src/routes/projects.rs\n"))
+        .stdout(predicate::str::contains("+    Router::new()"))
+        .stdout(predicate::str::ends_with("nothing written (--dry-run)\n"));
+    assert!(contents(&project) == before, "--dry-run wrote files");
+
+    authgate(dir.path())
+        .args(add_projects)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::starts_with(
+            "added the resource `projects` to `my-api/`:\n",
+        ))
+        .stdout(predicate::str::contains(
+            "routes:\n  GET, POST                /api/{user_id}/projects\n  GET, PUT, PATCH, \
+             DELETE  /api/{user_id}/projects/{id}\n",
+        ));
+    authgate(dir.path())
+        .args(["add", "resource", "todos", "my-api", "--parent", "projects"])
+        .args(["--field", "title:string", "--field", "due:date?"])
+        .args([
+            "--field",
+            "priority:enum(low|normal|high)=normal",
+            "--quiet",
+        ])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+
+    // Recorded, in order, each with a migration version later than the one before.
+    let resources = recorded_resources(&project);
+    let names: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["tasks", "projects", "todos"]);
+    assert_eq!(resources[2].parent.as_deref(), Some("projects"));
+    assert_eq!(
+        resources[2].fields,
+        [
+            "title:string",
+            "due:date?",
+            "priority:enum(low|normal|high)=normal"
+        ]
+    );
+    let versions: Vec<&str> = resources
+        .iter()
+        .map(|r| r.migration.as_deref().unwrap())
+        .collect();
+    assert_eq!(versions[0], "20250101000000");
+    assert!(versions.iter().all(|v| v.len() == 14), "{versions:?}");
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    // The new files, and the applied migration unchanged.
+    for (resource, version) in [("projects", versions[1]), ("todos", versions[2])] {
+        for file in [
+            format!("migrations/{version}_create_{resource}.sql"),
+            format!("src/routes/{resource}.rs"),
+            format!("src/store/{resource}.rs"),
+        ] {
+            assert!(project.join(&file).is_file(), "{file} is missing");
+        }
+    }
+    assert_eq!(
+        fs::read(project.join("migrations/20250101000000_create_tasks.sql")).unwrap(),
+        applied
+    );
+    let routes = fs::read_to_string(project.join("src/routes/todos.rs")).unwrap();
+    assert!(
+        routes.contains("\"/api/{user_id}/projects/{project_id}/todos\""),
+        "{routes}"
+    );
+
+    // `authgate new --config` with that authgate.toml writes the same project, byte for byte.
+    authgate(dir.path())
+        .args([
+            "new",
+            "other",
+            "--config",
+            "my-api/authgate.toml",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    let (added, new) = (contents(&project), contents(&dir.path().join("other")));
+    let differing: Vec<&PathBuf> = added
+        .keys()
+        .chain(new.keys())
+        .filter(|path| added.get(*path) != new.get(*path))
+        .collect();
+    assert!(differing.is_empty(), "{differing:?}");
+}
+
+#[test]
+fn add_resource_merges_your_edits_and_marks_overlapping_ones() {
+    let dir = TempDir::new().unwrap();
+    generated_project(dir.path(), "my-api");
+    let project = dir.path().join("my-api");
+    let mod_rs = project.join("src/routes/mod.rs");
+    let store = project.join("src/store/mod.rs");
+    let original = fs::read_to_string(&mod_rs).unwrap();
+    // An edit apart from authgate's (merged cleanly), and one on the line it changes.
+    fs::write(
+        &store,
+        format!("{}\n// mine\n", fs::read_to_string(&store).unwrap()),
+    )
+    .unwrap();
+    let clash = original.replace(
+        "Router::new().merge(tasks::router())",
+        "Router::new().merge(tasks::router()).merge(mine::router())",
+    );
+    assert_ne!(clash, original);
+    fs::write(&mod_rs, &clash).unwrap();
+
+    authgate(dir.path())
+        .args(["add", "resource", "notes", "my-api"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "  conflict  src/routes/mod.rs (your edits and authgate's overlap)\n",
+        ))
+        .stdout(predicate::str::contains(
+            "  merged    src/store/mod.rs (with your edits)\n",
+        ))
+        .stdout(predicate::str::contains(
+            "  created   src/routes/notes.rs\n",
+        ))
+        .stderr(
+            "error: your edits and authgate's overlap in `src/routes/mod.rs`; resolve the \
+             conflict markers (<<<<<<< yours ... >>>>>>> authgate) there, then run `cargo test`\n",
+        );
+    let marked = fs::read_to_string(&mod_rs).unwrap();
+    assert!(marked.contains("<<<<<<< yours"), "{marked}");
+    assert!(marked.contains("merge(mine::router())"), "{marked}");
+    assert!(marked.contains("merge(notes::router())"), "{marked}");
+    let merged = fs::read_to_string(&store).unwrap();
+    assert!(
+        merged.contains("// mine\n") && merged.contains("mod notes;"),
+        "{merged}"
+    );
+    assert_eq!(recorded_resources(&project).len(), 2);
+
+    // Markers left in place stop the next addition before it writes anything.
+    refused_with_code(
+        &project,
+        &["add", "resource", "tags", "."],
+        1,
+        "error: `src/routes/mod.rs` still has conflict markers; resolve them (keep the lines you \
+         want, delete the <<<<<<<, |||||||, ======= and >>>>>>> lines), then run `authgate add \
+         resource` again\n",
+    );
+}
+
+/// Runs `args` in `dir`, expects exit status `code` with exactly `stderr`, and that nothing
+/// was written.
+fn refused_with_code(dir: &Path, args: &[&str], code: i32, stderr: &str) {
+    let before = contents(dir);
+    authgate(dir)
+        .args(args)
+        .assert()
+        .code(code)
+        .stdout("")
+        .stderr(stderr.to_owned());
+    assert!(
+        contents(dir) == before,
+        "`authgate {}` wrote files",
+        args.join(" ")
     );
 }

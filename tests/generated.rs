@@ -8,6 +8,7 @@
 //!
 //! The nested builds take minutes when cold; run with `--nocapture` to watch them.
 
+mod add_resource;
 mod differential;
 mod schemathesis;
 mod support;

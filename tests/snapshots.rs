@@ -111,6 +111,11 @@ fn help() {
     insta::assert_snapshot!("new_help", authgate_output(&["new", "--help"]));
     insta::assert_snapshot!("new_help_short", authgate_output(&["new", "-h"]));
     insta::assert_snapshot!("auth_help", authgate_output(&["auth", "--help"]));
+    insta::assert_snapshot!("add_help", authgate_output(&["add", "--help"]));
+    insta::assert_snapshot!(
+        "add_resource_help",
+        authgate_output(&["add", "resource", "--help"])
+    );
     insta::assert_snapshot!(
         "completions_help",
         authgate_output(&["completions", "--help"])

@@ -151,6 +151,8 @@ const ALGORITHMS: &str = "Signing algorithms";
 const CLAIM: &str = "Claim that holds the user id";
 const STORAGE: &str = "Storage";
 const RESOURCE: &str = "Owned resource";
+/// The first field's name; ENTER alone takes the default fields.
+const FIELD: &str = "Field 1 of `tasks` (enter or `done` to finish)";
 const ROUTES: &str = "Routes";
 const CONFIRM: &str = "Create `my-api/`?";
 
@@ -168,6 +170,10 @@ fn enter_alone_creates_the_default_project() {
     term.answer(STORAGE, ENTER);
     term.expect("✔ Storage · sqlite");
     term.answer(&format!("{RESOURCE} (a plural noun) (tasks)"), ENTER);
+    term.answer(FIELD, ENTER);
+    term.expect(
+        "✔ Fields · title:string, description:string(2000)?, completed:bool=false (the defaults)",
+    );
     term.answer(ROUTES, ENTER);
     term.expect("✔ Routes · /api/{user_id}/tasks");
     term.expect(
@@ -220,6 +226,7 @@ fn a_provider_chosen_with_the_arrow_keys_brings_its_defaults() {
     term.answer(&format!("{CLAIM} ({claim})"), ENTER);
     term.answer(STORAGE, ENTER);
     term.answer(RESOURCE, ENTER);
+    term.answer(FIELD, ENTER);
     term.answer(ROUTES, ENTER);
     term.expect(&format!(
         "authgate new my-api --provider auth0 --alg RS256 --user-claim {claim} \
@@ -256,7 +263,9 @@ fn an_invalid_name_is_asked_again_with_the_fix() {
     // Asked again, the fix now the default.
     term.answer(&format!("{NAME} (fast)"), ENTER);
     term.expect("✔ Project name · fast");
-    for prompt in [PROVIDER, ALGORITHMS, CLAIM, STORAGE, RESOURCE, ROUTES] {
+    for prompt in [
+        PROVIDER, ALGORITHMS, CLAIM, STORAGE, RESOURCE, FIELD, ROUTES,
+    ] {
         term.answer(prompt, ENTER);
     }
     term.expect("authgate new my-api --name fast --provider better-auth");
@@ -301,10 +310,10 @@ fn ctrl_c_at_a_text_prompt_leaves_nothing() {
 
 #[test]
 fn esc_at_a_list_or_a_text_prompt_leaves_nothing() {
-    for at in [STORAGE, RESOURCE] {
+    for at in [STORAGE, RESOURCE, FIELD] {
         let dir = TempDir::new().unwrap();
         let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
-        for prompt in [NAME, PROVIDER, ALGORITHMS, CLAIM, STORAGE, RESOURCE] {
+        for prompt in [NAME, PROVIDER, ALGORITHMS, CLAIM, STORAGE, RESOURCE, FIELD] {
             if prompt == at {
                 term.answer(prompt, ESC);
                 break;
@@ -331,7 +340,7 @@ fn no_at_the_confirmation_writes_nothing() {
         &["new", "my-api", "--provider", "better-auth"],
         false,
     );
-    for prompt in [NAME, ALGORITHMS, CLAIM, STORAGE, RESOURCE, ROUTES] {
+    for prompt in [NAME, ALGORITHMS, CLAIM, STORAGE, RESOURCE, FIELD, ROUTES] {
         term.answer(prompt, ENTER);
     }
     term.answer(CONFIRM, "n");
@@ -373,7 +382,7 @@ fn answers_given_as_flags_or_in_the_config_are_not_asked_again() {
     term.expect("created `my-api/`");
     let (status, transcript) = term.finish();
     assert_eq!(status, 0, "{transcript}");
-    for never_asked in [NAME, PROVIDER, STORAGE, RESOURCE, ROUTES] {
+    for never_asked in [NAME, PROVIDER, STORAGE, RESOURCE, FIELD, ROUTES] {
         assert!(
             !transcript.contains(&format!("? {never_asked}")),
             "{never_asked} was asked:\n{transcript}"
@@ -442,4 +451,160 @@ fn auth_in_a_package_asks_only_the_auth_answers_then_confirms() {
     assert!(package.join("src/auth/verifier.rs").is_file());
     let answers = fs::read_to_string(package.join("authgate.toml")).unwrap();
     assert!(answers.contains("provider = \"auth0\""), "{answers}");
+}
+
+/// Answers the questions about the field `name` once its name is taken: an `enum` (the last
+/// type of the list) of `values`, `optional` the key that answers whether it may be null.
+fn enum_field(term: &mut Terminal, name: &str, values: &str, optional: &str, default: &str) {
+    term.answer(&format!("Type of `{name}`"), &DOWN.repeat(9));
+    term.answer("❯ enum(a|b|c)", ENTER);
+    term.answer(
+        &format!("Values of `{name}`, separated by `|`"),
+        &format!("{values}\r"),
+    );
+    term.answer(&format!("May `{name}` be null (optional)?"), optional);
+    term.answer(
+        &format!("Default of `{name}` (enter for none)"),
+        &format!("{default}\r"),
+    );
+}
+
+#[test]
+fn the_fields_of_the_resource_are_asked_one_by_one_and_checked() {
+    let dir = TempDir::new().unwrap();
+    let term = Terminal::start(dir.path(), &["new", "my-api", "--yes"], false);
+    // `--yes` answers everything: nothing is asked.
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    assert!(!transcript.contains("Field 1"), "{transcript}");
+
+    let dir = TempDir::new().unwrap();
+    let mut term = Terminal::start(dir.path(), &["new", "my-api"], false);
+    for prompt in [NAME, PROVIDER, ALGORITHMS, CLAIM, STORAGE] {
+        term.answer(prompt, ENTER);
+    }
+    term.answer(RESOURCE, "projects\r");
+    // A string of at most 120 characters: `string(N)` is the second type of the list.
+    term.answer(
+        "Field 1 of `projects` (enter or `done` to finish)",
+        "name\r",
+    );
+    term.answer("Type of `name`", DOWN);
+    term.answer("❯ string(N)", ENTER);
+    term.answer("Most characters in `name` (1 to 10000) (200)", "0\r");
+    term.expect("✘ string(N) takes a maximum N from 1 to 10000 characters");
+    term.answer("Most characters in `name`", "120\r");
+    term.answer("May `name` be null (optional)?", ENTER);
+    term.answer("Default of `name` (enter for none)", ENTER);
+    term.expect("✔ Field · name:string(120)");
+    // A name that is not snake_case is refused with the fix as the new default.
+    term.answer("Field 2 of `projects`", "Archived\r");
+    term.expect("✘ the name `Archived` must be snake_case");
+    term.answer(
+        "Field 2 of `projects` (enter or `done` to finish) (archived)",
+        ENTER,
+    );
+    term.answer("Type of `archived`", &DOWN.repeat(3));
+    term.answer("❯ bool", ENTER);
+    term.answer("May `archived` be null (optional)?", ENTER);
+    term.answer("Default of `archived`", "maybe\r");
+    term.expect("✘ the default `maybe` is not `true` or `false`");
+    term.answer("Default of `archived`", "false\r");
+    term.expect("✔ Field · archived:bool=false");
+    term.answer("Field 3 of `projects`", "priority\r");
+    enum_field(&mut term, "priority", "low|high", "y", "high");
+    term.expect("✔ Field · priority:enum(low|high)?=high");
+    // A reserved name, then a field the whole model refuses (its enum would be `ProjectPage`).
+    term.answer("Field 4 of `projects`", "id\r");
+    term.expect("✘ `id` is reserved in `projects`");
+    term.answer("Field 4 of `projects`", "page\r");
+    enum_field(&mut term, "page", "a|b", ENTER, "");
+    term.expect("✘ `projects` would generate the type `ProjectPage`");
+    term.answer("Field 4 of `projects`", "done\r");
+    term.answer(ROUTES, ENTER);
+    term.expect(
+        "  fields         name:string(120), archived:bool=false, priority:enum(low|high)?=high",
+    );
+    term.expect(
+        "authgate new my-api --provider better-auth --alg EdDSA --user-claim sub --storage \
+         sqlite --resource projects --field 'name:string(120)' --field archived:bool=false \
+         --field 'priority:enum(low|high)?=high' --user-in-path true",
+    );
+    term.answer(CONFIRM, ENTER);
+    term.expect("created `my-api/`");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    assert_cursor_visible(&transcript);
+    let recorded = recorded_answers(&dir.path().join("my-api"));
+    let fields: Vec<String> = recorded.resources[0]
+        .fields
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "name:string(120)",
+            "archived:bool=false",
+            "priority:enum(low|high)?=high"
+        ]
+    );
+}
+
+#[test]
+fn add_resource_asks_the_fields_shows_the_command_and_confirms() {
+    let dir = TempDir::new().unwrap();
+    let project = dir.path().join("my-api");
+    authgate::generate_project(&Options::defaults("my-api").unwrap(), &project).unwrap();
+    let before = support::files::contents(&project);
+
+    let ask = |term: &mut Terminal| {
+        term.answer("Field 1 of `notes` (enter or `done` to finish)", "body\r");
+        term.answer("Type of `body`", &DOWN.repeat(2));
+        term.answer("❯ text", ENTER);
+        term.answer("May `body` be null (optional)?", ENTER);
+        term.answer("Default of `body` (enter for none)", ENTER);
+        term.expect("✔ Field · body:text");
+        term.answer("Field 2 of `notes`", ENTER);
+        term.expect("  fields     body:text");
+        term.expect("  routes     /api/{user_id}/notes");
+        term.expect("authgate add resource notes my-api --field body:text");
+    };
+    // Esc at the confirmation writes nothing.
+    let mut term = Terminal::start(dir.path(), &["add", "resource", "notes", "my-api"], false);
+    ask(&mut term);
+    term.answer("Add the resource `notes` to `my-api/`?", ESC);
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 130, "{transcript}");
+    assert!(support::files::contents(&project) == before);
+
+    let mut term = Terminal::start(dir.path(), &["add", "resource", "notes", "my-api"], false);
+    ask(&mut term);
+    term.answer("Add the resource `notes` to `my-api/`?", ENTER);
+    term.expect("added the resource `notes` to `my-api/`");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    assert_cursor_visible(&transcript);
+    let recorded = recorded_answers(&project);
+    assert_eq!(recorded.resources.len(), 2);
+    assert_eq!(recorded.resources[1].name, "notes");
+    assert_eq!(recorded.resources[1].fields[0].to_string(), "body:text");
+
+    // With --field, nothing is asked.
+    let mut term = Terminal::start(
+        dir.path(),
+        &[
+            "add",
+            "resource",
+            "tags",
+            "my-api",
+            "--field",
+            "label:string",
+        ],
+        false,
+    );
+    term.expect("added the resource `tags` to `my-api/`");
+    let (status, transcript) = term.finish();
+    assert_eq!(status, 0, "{transcript}");
+    assert!(!transcript.contains("Field 1"), "{transcript}");
 }

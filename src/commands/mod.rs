@@ -1,6 +1,7 @@
 //! One module per command. Each resolves its answers, does its work, and returns the text to
 //! print (worded by [`crate::report`]); [`crate::run`] prints it.
 
+pub(crate) mod add;
 pub(crate) mod auth;
 pub(crate) mod new;
 pub(crate) mod providers;
