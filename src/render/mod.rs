@@ -265,6 +265,8 @@ struct RenderContext {
     checks_text: bool,
     patches_optional: bool,
     patches_required: bool,
+    /// Some field is an `int`, read through `fields::Int`.
+    has_int: bool,
     sorts_int: bool,
     sorts_date: bool,
     /// The largest body a valid request may send (`BODY_LIMIT_BYTES`): 64 KiB, or more when a
@@ -380,6 +382,7 @@ impl RenderContext {
             checks_text: fields().any(|f| f.kind == "text"),
             patches_optional: fields().any(|f| f.optional),
             patches_required: fields().any(|f| !f.optional),
+            has_int: fields().any(|f| f.kind == "int"),
             sorts_int: fields().any(|f| f.sortable && f.kind == "int"),
             sorts_date: fields().any(|f| f.sortable && f.kind == "date"),
             body_limit_kib: resources
