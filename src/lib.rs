@@ -24,6 +24,7 @@ pub mod cli;
 mod commands;
 pub mod deps;
 pub mod error;
+pub mod lockfile;
 pub mod merge;
 pub mod options;
 pub mod plan;
@@ -32,6 +33,7 @@ pub mod provider;
 pub mod regen;
 pub mod render;
 mod report;
+pub mod vcs;
 pub mod write;
 
 use std::io::Write as _;
