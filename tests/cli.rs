@@ -876,11 +876,28 @@ fn failing_git(dir: &Path, message: &str) -> PathBuf {
     bin
 }
 
+/// A directory for PATH with the tools `authgate new` may run, but no `git`.
+#[cfg(unix)]
+fn path_without_git(dir: &Path) -> PathBuf {
+    let bin = dir.join("no-git");
+    fs::create_dir(&bin).unwrap();
+    for tool in ["rustfmt", "cargo", "rustc"] {
+        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(tool))
+            .find(|path| path.is_file());
+        if let Some(found) = found {
+            std::os::unix::fs::symlink(found, bin.join(tool)).unwrap();
+        }
+    }
+    assert!(!bin.join("git").exists());
+    bin
+}
+
+#[cfg(unix)]
 #[test]
 fn without_git_the_project_is_written_and_one_line_says_so() {
     let dir = TempDir::new().unwrap();
-    let no_git = dir.path().join("empty-path");
-    fs::create_dir(&no_git).unwrap();
+    let no_git = path_without_git(dir.path());
     let work = dir.path().join("work");
     fs::create_dir(&work).unwrap();
     authgate(&work)

@@ -387,9 +387,10 @@ fn runs_from_what_its_image_copies(scenario: &Scenario, env: &[(&str, &str)]) {
     let spec = scenario.options.provider.spec();
     for var in spec.env_for(scenario.options.key_source()) {
         if var.required {
-            let example = var
-                .example
-                .replace("{resource}", &scenario.options.resource);
+            let example = var.example.replace(
+                "{resource}",
+                &scenario.options.resource_names().plural_kebab,
+            );
             extra.push((var.name.to_owned(), example));
         }
     }
