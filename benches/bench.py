@@ -318,8 +318,7 @@ def cold_builds(args, env):
     project, target = args.work / "cold" / "project", args.work / "cold" / "target"
     shutil.rmtree(args.work / "cold", ignore_errors=True)
     (args.work / "cold").mkdir(parents=True)
-    subprocess.run([str(args.authgate), "new", str(project), "--yes", "--quiet"], check=True)
-    shutil.copy(args.lockfile, project / "Cargo.lock")
+    subprocess.run([str(args.authgate), "new", str(project), "--yes", "--quiet", "--vcs", "none"], check=True)
     out = {}
     for profile, flags in (("debug", []), ("release", ["--release"])):
         shutil.rmtree(target, ignore_errors=True)
@@ -369,7 +368,6 @@ def main(argv):
     p.add_argument("--peer", type=Path, required=True)
     p.add_argument("--venv", type=Path, required=True)
     p.add_argument("--cargo-target", type=Path, required=True)
-    p.add_argument("--lockfile", type=Path, required=True)
     p.add_argument("--project", action="append", default=[], metavar="NAME=BINARY",
                    help="a generated project to benchmark: hs256=... and/or eddsa=...")
     p.add_argument("--runs", type=int, default=2, help="wrk runs per scenario and server; the best is kept")
