@@ -514,6 +514,30 @@ mod tests {
         all
     }
 
+    /// Every provider with every algorithm it allows at once (its HMAC ones and the others
+    /// apart, where it cannot mix them): the test cases that pick an algorithm outside the
+    /// allowlist still find one.
+    #[test]
+    fn every_algorithm_of_a_provider_at_once_renders() {
+        for provider in Provider::ALL {
+            let (hmac, asymmetric): (Vec<Algorithm>, Vec<Algorithm>) = provider
+                .algorithms()
+                .iter()
+                .partition(|alg| alg.min_secret_bytes().is_some());
+            for set in [provider.algorithms().to_vec(), hmac, asymmetric] {
+                let mut options = default_options();
+                options.provider = provider;
+                options.algorithms = set;
+                if options.algorithms.is_empty()
+                    || provider.check_algorithms(&options.algorithms).is_err()
+                {
+                    continue;
+                }
+                render(&options).unwrap_or_else(|e| panic!("{options:?}: {e:#}"));
+            }
+        }
+    }
+
     #[test]
     fn every_template_of_the_plan_renders_strictly_and_every_template_is_used() {
         let templates = all_templates();
