@@ -463,9 +463,11 @@ impl TestApp {
         .await
     }
 
-    /// Creates a task for `user` from `body` and returns its JSON.
-    pub async fn seed_item(&self, user: &str, body: &Value) -> Value {
-        let response = self.create_item(user, &self.token(user), body).await;
+    /// Creates a task for `user` whose `title` is `label`, and returns its JSON.
+    pub async fn seed_item(&self, user: &str, label: &str) -> Value {
+        let mut body = new_item();
+        body["title"] = json!(label);
+        let response = self.create_item(user, &self.token(user), &body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.unwrap()
     }

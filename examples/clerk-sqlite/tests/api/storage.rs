@@ -9,7 +9,7 @@ use sqlx::{Connection, SqliteConnection};
 use notes_api::error::ApiError;
 use notes_api::store::StoreError;
 
-use crate::helpers::{new_item, spawn_app};
+use crate::helpers::spawn_app;
 
 /// The table of notes, quoted; spliced into statements with `concat!`.
 macro_rules! table {
@@ -28,7 +28,7 @@ fn status_of(error: sqlx::Error) -> StatusCode {
 #[tokio::test]
 async fn constraint_violations_are_409_and_422() {
     let app = spawn_app().await;
-    app.seed_item("user-a", &new_item()).await;
+    app.seed_item("user-a", "original").await;
     let mut db = SqliteConnection::connect(&app.database.url).await.unwrap();
 
     let duplicate_id = sqlx::query(concat!(

@@ -11,8 +11,8 @@ use sqlx::{Connection, PgConnection};
 use my_api::error::ApiError;
 use my_api::store::StoreError;
 
+use crate::helpers::spawn_app;
 use crate::helpers::{AppOptions, spawn_app_with};
-use crate::helpers::{new_item, spawn_app};
 
 /// The table of projects, quoted; spliced into statements with `concat!`.
 macro_rules! table {
@@ -31,7 +31,7 @@ fn status_of(error: sqlx::Error) -> StatusCode {
 #[tokio::test]
 async fn constraint_violations_are_409_and_422() {
     let app = spawn_app().await;
-    app.seed_item("user-a", &new_item()).await;
+    app.seed_item("user-a", "original").await;
     let mut db = PgConnection::connect(&app.database.url).await.unwrap();
 
     let duplicate_id = sqlx::query(concat!(
@@ -94,7 +94,7 @@ async fn an_unavailable_database_is_503_and_the_api_recovers() {
         ..Default::default()
     })
     .await;
-    app.seed_item("user-a", &new_item()).await;
+    app.seed_item("user-a", "original").await;
     let token = app.token("user-a");
     let expect_503 = async |why: &str| {
         let response = app.list_items("user-a", &token).await;

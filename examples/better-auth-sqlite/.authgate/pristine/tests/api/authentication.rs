@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use my_api::auth::USER_ID_CLAIM;
 
 use crate::helpers::{
-    AppOptions, JwksMode, Recorder, SigningKey, b64, hs256_token, new_item, now, raw_token,
-    spawn_app, spawn_app_with,
+    AppOptions, JwksMode, Recorder, SigningKey, b64, hs256_token, now, raw_token, spawn_app,
+    spawn_app_with,
 };
 
 const USER: &str = "user-a";
@@ -34,7 +34,7 @@ async fn assert_refused(app: &crate::helpers::TestApp, token: &str, case: &str) 
 #[tokio::test]
 async fn a_valid_token_reaches_its_own_tasks() {
     let app = spawn_app().await;
-    let created = app.seed_item(USER, &new_item()).await;
+    let created = app.seed_item(USER, "write the tests").await;
     let response = app.list_items(USER, &app.token(USER)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let page: Value = response.json().await.unwrap();
