@@ -11,6 +11,8 @@
 mod add_resource;
 mod differential;
 mod schemathesis;
+#[cfg(unix)]
+mod serving;
 mod support;
 
 use std::collections::BTreeMap;
