@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::options::{Answers, Storage};
 use crate::provider::Provider;
+use crate::vcs::Vcs;
 
 /// Generate a secure, tested axum API for your identity provider from one command.
 ///
@@ -68,6 +69,11 @@ pub struct NewArgs {
 
     #[command(flatten)]
     pub answers: AnswerArgs,
+
+    /// Initialise a git repository, or none [default: git, unless PATH is inside a git work
+    /// tree]
+    #[arg(long, value_enum, value_name = "VCS")]
+    pub vcs: Option<Vcs>,
 
     /// Print the files that would be written, and write nothing.
     #[arg(long)]

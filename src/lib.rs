@@ -26,6 +26,7 @@ pub mod cli;
 mod commands;
 pub mod deps;
 pub mod error;
+pub mod lockfile;
 pub mod merge;
 pub mod options;
 pub mod plan;
@@ -35,6 +36,7 @@ pub mod regen;
 pub mod render;
 mod report;
 pub mod resource;
+pub mod vcs;
 pub mod write;
 
 use std::io::Write as _;

@@ -5,7 +5,8 @@
 //! - `storage/<backend>/`: what only one storage backend has;
 //! - `auth/`: the provider-neutral auth module (extractor, verifier, cache, errors) and its tests;
 //! - `keys/jwks/`: fetching and caching keys over the network (a JWKS URL or discovery);
-//! - `providers/<provider>/`: what only one identity provider has.
+//! - `providers/<provider>/`: what only one identity provider has;
+//! - `deploy/`: running it in production: the container image, compose, the CI workflow.
 //!
 //! [`PLAN`] names every template with the condition that selects it, its output path and whether
 //! `authgate auth` regenerates it. Nothing else lists files: rendering walks the plan, and the
@@ -170,6 +171,18 @@ pub const PLAN: &[Entry] = &[
     ),
     entry("auth", "tests/api/authentication.rs", Always, Project),
     entry("auth", "tests/api/helpers.rs", Always, Project),
+    // Running it in production: the image, its health probe, compose, CI.
+    entry("deploy", "Dockerfile", Always, Never),
+    entry("deploy", ".dockerignore", Always, Never),
+    entry("deploy", "src/health_check.rs", Always, Never),
+    // It passes the provider's variables to the API.
+    entry(
+        "deploy",
+        "compose.yaml",
+        When::Storage(Storage::Postgres),
+        Project,
+    ),
+    entry("deploy", ".github/workflows/ci.yml", Always, Never),
 ];
 
 /// A template chosen for a set of answers.

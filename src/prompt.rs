@@ -169,8 +169,8 @@ impl Wizard {
     }
 
     /// Asks for the fields of the resource `resource` (`parent`: the resource it nests under),
-    /// one at a time: its name (empty, or `done`, ends the list), type, whether it is optional,
-    /// and its default. Each part is checked as `--field` is, and each field with those before
+    /// one at a time: its name (empty ends the list; `done` is a field name like any), type,
+    /// whether it is optional, and its default. Each part is checked as `--field` is, and each field with those before
     /// it by `check` (the whole model); a field it refuses is asked again. Returns the specs,
     /// none for the default fields.
     pub fn ask_fields(
@@ -185,11 +185,11 @@ impl Wizard {
         let mut specs: Vec<String> = Vec::new();
         while fields.len() < resource::MAX_FIELDS {
             let prompt = format!(
-                "Field {} of `{resource}` (enter or `done` to finish)",
+                "Field {} of `{resource}` (enter to finish)",
                 fields.len() + 1
             );
             let name = self.text_as(&prompt, String::new(), |name| {
-                if name.is_empty() || name == "done" {
+                if name.is_empty() {
                     return Ok((None, "done".to_owned()));
                 }
                 resource::check_field_name(name)?;

@@ -68,14 +68,24 @@ pub fn check_target(target: &Path) -> Result<Target> {
 /// Writes `files` as a new project at `target`, all or nothing. Nothing outside `target` is left
 /// changed, whatever happens.
 pub fn write_project(target: &Path, files: &RenderedFiles) -> Result<()> {
+    write_project_then(target, files, |_| Ok(()))
+}
+
+/// [`write_project`], calling `finish` on the staging directory once every file is in it and
+/// before it is moved into place (`git init`): when `finish` fails, nothing is left either.
+pub fn write_project_then<T>(
+    target: &Path,
+    files: &RenderedFiles,
+    finish: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
     for path in files.keys() {
         if !is_plain_relative(path) {
             return Err(IoFailure::UnsafePath(path.clone()).into());
         }
     }
     match check_target(target)? {
-        Target::Missing { parent } => write_beside_then_rename(target, &parent, files),
-        Target::EmptyDir => write_inside_then_move_up(target, files),
+        Target::Missing { parent } => write_beside_then_rename(target, &parent, files, finish),
+        Target::EmptyDir => write_inside_then_move_up(target, files, finish),
     }
 }
 
@@ -145,24 +155,34 @@ pub fn remove_file(path: &Path) -> Result<()> {
     }
 }
 
-fn write_beside_then_rename(target: &Path, parent: &Path, files: &RenderedFiles) -> Result<()> {
+fn write_beside_then_rename<T>(
+    target: &Path,
+    parent: &Path,
+    files: &RenderedFiles,
+    finish: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
     let staging = staging_dir_in(parent)?;
     write_all(staging.path(), files)?;
+    let finished = finish(staging.path())?;
     fs::rename(staging.path(), target)
         .with_context(|| IoFailure::MoveProject(target.to_owned()))?;
     // The staging directory is now the project: it must not be cleaned up.
     let _project = staging.keep();
-    Ok(())
+    Ok(finished)
 }
 
-fn write_inside_then_move_up(target: &Path, files: &RenderedFiles) -> Result<()> {
+fn write_inside_then_move_up<T>(
+    target: &Path,
+    files: &RenderedFiles,
+    finish: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
     let staging = staging_dir_in(target)?;
     write_all(staging.path(), files)?;
-    let top_level: BTreeSet<OsString> = files
-        .keys()
-        .filter_map(|path| path.components().next())
-        .map(|first| first.as_os_str().to_owned())
-        .collect();
+    let finished = finish(staging.path())?;
+    // Everything in the staging directory: the files, and what `finish` made (`.git`).
+    let top_level: BTreeSet<OsString> = fs::read_dir(staging.path())
+        .and_then(|entries| entries.map(|entry| entry.map(|e| e.file_name())).collect())
+        .with_context(|| IoFailure::ReadDir(staging.path().to_owned()))?;
     let mut moved: Vec<PathBuf> = Vec::new();
     for name in &top_level {
         let destination = target.join(name);
@@ -182,7 +202,7 @@ fn write_inside_then_move_up(target: &Path, files: &RenderedFiles) -> Result<()>
         moved.push(destination);
     }
     // `staging` is empty now; dropping it removes it.
-    Ok(())
+    Ok(finished)
 }
 
 /// A hidden staging directory in `dir`, removed when dropped (on every error path).

@@ -370,10 +370,11 @@ fn an_empty_directory_is_filled_in_place() {
         .stdout(predicate::str::contains("cd ").not());
     let text = fs::read_to_string(project.join("authgate.toml")).unwrap();
     assert!(text.contains("name = \"my-api\""), "{text}");
-    let names: BTreeSet<PathBuf> = default_project_files()
+    let mut names: BTreeSet<PathBuf> = default_project_files()
         .iter()
         .map(|f| f.components().next().unwrap().as_os_str().into())
         .collect();
+    names.insert(PathBuf::from(".git"));
     let top: BTreeSet<PathBuf> = fs::read_dir(&project)
         .unwrap()
         .map(|e| e.unwrap().file_name().into())
@@ -1197,6 +1198,8 @@ fn add_resource_writes_its_files_records_it_and_new_reproduces_it() {
             "other",
             "--config",
             "my-api/authgate.toml",
+            "--vcs",
+            "none",
             "--quiet",
         ])
         .assert()
@@ -1285,4 +1288,180 @@ fn refused_with_code(dir: &Path, args: &[&str], code: i32, stderr: &str) {
         "`authgate {}` wrote files",
         args.join(" ")
     );
+}
+
+/// `git ARGS` in `dir`, which must succeed; its stdout.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "`git {}` failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn new_initialises_a_git_repository_as_cargo_new_does() {
+    let dir = TempDir::new().unwrap();
+    authgate(dir.path())
+        .args(["new", "my-api", "--yes", "--quiet"])
+        .assert()
+        .success()
+        .stderr("");
+    let project = dir.path().join("my-api");
+    assert_eq!(
+        git(&project, &["rev-parse", "--show-toplevel"]).trim(),
+        project.canonicalize().unwrap().to_str().unwrap(),
+        "the project is the top of its own repository"
+    );
+    // Every file authgate wrote is there to be committed: none is ignored by its .gitignore.
+    let untracked: BTreeSet<PathBuf> = git(&project, &["status", "--porcelain", "-uall"])
+        .lines()
+        .map(|line| PathBuf::from(line.strip_prefix("?? ").unwrap()))
+        .collect();
+    let files: BTreeSet<PathBuf> = default_project_files().into_iter().collect();
+    assert_eq!(untracked, files);
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no staging left"
+    );
+
+    // In place, into an empty directory, too.
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    authgate(&empty)
+        .args(["new", ".", "--yes", "--quiet", "--name", "my-api"])
+        .assert()
+        .success();
+    assert!(empty.join(".git").is_dir());
+}
+
+#[test]
+fn vcs_none_initialises_no_repository() {
+    let dir = TempDir::new().unwrap();
+    authgate(dir.path())
+        .args(["new", "my-api", "--yes", "--quiet", "--vcs", "none"])
+        .assert()
+        .success()
+        .stderr("");
+    let project = dir.path().join("my-api");
+    assert!(project.join("Cargo.toml").is_file());
+    assert!(!project.join(".git").exists());
+}
+
+/// As `cargo new`: no repository nested in an existing work tree, unless `--vcs git` asks for
+/// one or the directory is ignored there.
+#[test]
+fn no_repository_is_nested_in_an_existing_work_tree() {
+    let outer = TempDir::new().unwrap();
+    git(outer.path(), &["init", "--quiet"]);
+    fs::write(outer.path().join(".gitignore"), "/scratch\n").unwrap();
+    fs::create_dir_all(outer.path().join("services")).unwrap();
+    authgate(&outer.path().join("services"))
+        .args(["new", "my-api", "--yes", "--quiet"])
+        .assert()
+        .success()
+        .stderr("");
+    let project = outer.path().join("services/my-api");
+    assert!(project.join("Cargo.toml").is_file());
+    assert!(!project.join(".git").exists(), "a repository was nested");
+    let status = git(outer.path(), &["status", "--porcelain", "-uall"]);
+    assert!(
+        status.contains("?? services/my-api/Cargo.toml"),
+        "the outer repository sees the project: {status}"
+    );
+
+    authgate(outer.path())
+        .args(["new", "nested", "--yes", "--quiet", "--vcs", "git"])
+        .assert()
+        .success();
+    assert!(outer.path().join("nested/.git").is_dir(), "--vcs git nests");
+
+    fs::create_dir(outer.path().join("scratch")).unwrap();
+    authgate(&outer.path().join("scratch"))
+        .args(["new", "my-api", "--yes", "--quiet"])
+        .assert()
+        .success();
+    assert!(
+        outer.path().join("scratch/my-api/.git").is_dir(),
+        "an ignored directory is not part of the work tree"
+    );
+}
+
+/// A directory for PATH holding only a `git` that prints `message` on stderr and exits 1.
+#[cfg(unix)]
+fn failing_git(dir: &Path, message: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    fs::create_dir(&bin).unwrap();
+    let script = bin.join("git");
+    fs::write(
+        &script,
+        format!("#!/bin/sh\necho '{message}' >&2\nexit 1\n"),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// A directory for PATH with the tools `authgate new` may run, but no `git`.
+#[cfg(unix)]
+fn path_without_git(dir: &Path) -> PathBuf {
+    let bin = dir.join("no-git");
+    fs::create_dir(&bin).unwrap();
+    for tool in ["rustfmt", "cargo", "rustc"] {
+        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(tool))
+            .find(|path| path.is_file());
+        if let Some(found) = found {
+            std::os::unix::fs::symlink(found, bin.join(tool)).unwrap();
+        }
+    }
+    assert!(!bin.join("git").exists());
+    bin
+}
+
+#[cfg(unix)]
+#[test]
+fn without_git_the_project_is_written_and_one_line_says_so() {
+    let dir = TempDir::new().unwrap();
+    let no_git = path_without_git(dir.path());
+    let work = dir.path().join("work");
+    fs::create_dir(&work).unwrap();
+    authgate(&work)
+        .args(["new", "my-api", "--yes"])
+        .env("PATH", &no_git)
+        .assert()
+        .success()
+        .stderr(format!("{}\n", authgate::vcs::GIT_MISSING));
+    assert!(work.join("my-api/Cargo.toml").is_file());
+    assert!(!work.join("my-api/.git").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_failing_git_init_leaves_nothing_written() {
+    let dir = TempDir::new().unwrap();
+    let bin = failing_git(dir.path(), "fatal: out of cheese");
+    let work = dir.path().join("work");
+    fs::create_dir_all(work.join("in-place")).unwrap();
+    for (cwd, target) in [(&work, "my-api"), (&work.join("in-place"), ".")] {
+        let before = tree(&work);
+        authgate(cwd)
+            .args(["new", target, "--yes", "--name", "my-api"])
+            .env("PATH", &bin)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains("fatal: out of cheese"))
+            .stderr(predicate::str::contains("--vcs none"));
+        assert_eq!(tree(&work), before, "`authgate new {target}` left files");
+    }
 }

@@ -9,6 +9,7 @@
 //! The nested builds take minutes when cold; run with `--nocapture` to watch them.
 
 mod add_resource;
+mod container;
 mod differential;
 mod schemathesis;
 #[cfg(unix)]
@@ -282,7 +283,7 @@ impl GeneratedProject {
     fn binary(&self) -> PathBuf {
         let built = self.built.get_or_init(|| {
             std::panic::catch_unwind(|| {
-                self.cargo(&["build"]);
+                self.cargo(&["build", "--locked"]);
                 target_dir().join("debug").join(format!(
                     "{}{}",
                     self.package,
@@ -340,12 +341,21 @@ fn integration_test_results(output: &str) -> Vec<(String, u64)> {
 // The generated project checks itself
 
 /// `cargo fmt --check`, `cargo clippy -D warnings` and `cargo test` pass in the generated
-/// project, whose integration tests are at least [`MIN_GENERATED_TESTS`].
+/// project, with its Cargo.lock as it is, and its integration tests are at least
+/// [`MIN_GENERATED_TESTS`].
 fn check_formatted_clippy_clean_and_tested(scenario: &Scenario) {
     let project = generate(scenario);
     project.cargo(&["fmt", "--check"]);
-    project.cargo(&["clippy", "--all-targets", "--", "-D", "warnings"]);
-    let output = project.cargo(&["test"]);
+    // `--locked`: the project builds with the Cargo.lock authgate wrote, unchanged.
+    project.cargo(&[
+        "clippy",
+        "--locked",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    let output = project.cargo(&["test", "--locked"]);
 
     let results = integration_test_results(&output);
     let passed: u64 = results.iter().map(|(_, passed)| passed).sum();

@@ -152,7 +152,7 @@ const CLAIM: &str = "Claim that holds the user id";
 const STORAGE: &str = "Storage";
 const RESOURCE: &str = "Owned resource";
 /// The first field's name; ENTER alone takes the default fields.
-const FIELD: &str = "Field 1 of `tasks` (enter or `done` to finish)";
+const FIELD: &str = "Field 1 of `tasks` (enter to finish)";
 const ROUTES: &str = "Routes";
 const CONFIRM: &str = "Create `my-api/`?";
 
@@ -485,10 +485,7 @@ fn the_fields_of_the_resource_are_asked_one_by_one_and_checked() {
     }
     term.answer(RESOURCE, "projects\r");
     // A string of at most 120 characters: `string(N)` is the second type of the list.
-    term.answer(
-        "Field 1 of `projects` (enter or `done` to finish)",
-        "name\r",
-    );
+    term.answer("Field 1 of `projects` (enter to finish)", "name\r");
     term.answer("Type of `name`", DOWN);
     term.answer("❯ string(N)", ENTER);
     term.answer("Most characters in `name` (1 to 10000) (200)", "0\r");
@@ -500,10 +497,7 @@ fn the_fields_of_the_resource_are_asked_one_by_one_and_checked() {
     // A name that is not snake_case is refused with the fix as the new default.
     term.answer("Field 2 of `projects`", "Archived\r");
     term.expect("✘ the name `Archived` must be snake_case");
-    term.answer(
-        "Field 2 of `projects` (enter or `done` to finish) (archived)",
-        ENTER,
-    );
+    term.answer("Field 2 of `projects` (enter to finish) (archived)", ENTER);
     term.answer("Type of `archived`", &DOWN.repeat(3));
     term.answer("❯ bool", ENTER);
     term.answer("May `archived` be null (optional)?", ENTER);
@@ -520,7 +514,7 @@ fn the_fields_of_the_resource_are_asked_one_by_one_and_checked() {
     term.answer("Field 4 of `projects`", "page\r");
     enum_field(&mut term, "page", "a|b", ENTER, "");
     term.expect("✘ `projects` would generate the type `ProjectPage`");
-    term.answer("Field 4 of `projects`", "done\r");
+    term.answer("Field 4 of `projects`", "\r");
     term.answer(ROUTES, ENTER);
     term.expect(
         "  fields         name:string(120), archived:bool=false, priority:enum(low|high)?=high",
@@ -559,7 +553,7 @@ fn add_resource_asks_the_fields_shows_the_command_and_confirms() {
     let before = support::files::contents(&project);
 
     let ask = |term: &mut Terminal| {
-        term.answer("Field 1 of `notes` (enter or `done` to finish)", "body\r");
+        term.answer("Field 1 of `notes` (enter to finish)", "body\r");
         term.answer("Type of `body`", &DOWN.repeat(2));
         term.answer("❯ text", ENTER);
         term.answer("May `body` be null (optional)?", ENTER);

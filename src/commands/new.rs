@@ -10,12 +10,19 @@ use crate::commands::providers::required_env_vars;
 use crate::error::{IoFailure, UsageError};
 use crate::options::{Answers, NameSource, Options};
 use crate::render::{self, RenderedFiles};
-use crate::{prompt, regen, report, write};
+use crate::{lockfile, prompt, regen, report, vcs, write};
 
-/// Everything `authgate new` writes for these options: the rendered project, and the copies of
-/// its regenerable files under `.authgate/pristine/` that `authgate auth` merges against.
+/// Everything `authgate new` writes for these options: the rendered project, its `Cargo.lock`
+/// (see [`lockfile`]), and the copies of its regenerable files under `.authgate/pristine/` that
+/// `authgate auth` merges against.
 pub fn project_files(options: &Options) -> Result<RenderedFiles> {
-    Ok(regen::with_pristine_copies(render::render(options)?))
+    let mut files = render::render(options)?;
+    let manifest = files
+        .get(Path::new("Cargo.toml"))
+        .context("authgate rendered no Cargo.toml")?;
+    let lock = lockfile::render(options, manifest)?;
+    files.insert(PathBuf::from("Cargo.lock"), lock);
+    Ok(regen::with_pristine_copies(files))
 }
 
 /// Renders a new project into a directory, validating the target first, all or nothing.
@@ -32,11 +39,12 @@ pub(crate) fn run(args: NewArgs) -> Result<String> {
     let NewArgs {
         path,
         answers,
+        vcs,
         dry_run,
         quiet,
     } = args;
     // The cheapest refusal first: never ask questions for a directory that cannot be used.
-    write::check_target(&path)?;
+    let target = write::check_target(&path)?;
     let (options, wizard) = resolve_options(answers, &path)?;
     let files = project_files(&options)?;
     // Asked last, so that whatever can fail has failed before the user says yes.
@@ -52,9 +60,21 @@ pub(crate) fn run(args: NewArgs) -> Result<String> {
         }
         return Ok(report::would_create(&path, &write::dry_run_plan(&files)));
     }
-    write::write_project(&path, &files).with_context(|| IoFailure::CreateProject(path.clone()))?;
+    // Where the project will be: in an existing work tree, no repository is nested by default.
+    let git = vcs::wanted(
+        vcs,
+        match &target {
+            write::Target::Missing { parent } => parent,
+            write::Target::EmptyDir => &path,
+        },
+    );
+    let repository = write::write_project_then(&path, &files, |staging| vcs::init(staging, git))
+        .with_context(|| IoFailure::CreateProject(path.clone()))?;
     if quiet {
         return Ok(String::new());
+    }
+    if repository == vcs::Outcome::GitMissing {
+        eprintln!("{}", vcs::GIT_MISSING);
     }
     // Asked once the directory exists: `.` and an existing empty directory are filled in place.
     let in_place = is_current_dir(&path);

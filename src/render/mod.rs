@@ -265,6 +265,8 @@ struct RenderContext {
     checks_text: bool,
     patches_optional: bool,
     patches_required: bool,
+    /// Some field is an `int`, read through `fields::Int`.
+    has_int: bool,
     sorts_int: bool,
     sorts_date: bool,
     /// The largest body a valid request may send (`BODY_LIMIT_BYTES`): 64 KiB, or more when a
@@ -380,6 +382,7 @@ impl RenderContext {
             checks_text: fields().any(|f| f.kind == "text"),
             patches_optional: fields().any(|f| f.optional),
             patches_required: fields().any(|f| !f.optional),
+            has_int: fields().any(|f| f.kind == "int"),
             sorts_int: fields().any(|f| f.sortable && f.kind == "int"),
             sorts_date: fields().any(|f| f.sortable && f.kind == "date"),
             body_limit_kib: resources
@@ -509,6 +512,30 @@ mod tests {
             }
         }
         all
+    }
+
+    /// Every provider with every algorithm it allows at once (its HMAC ones and the others
+    /// apart, where it cannot mix them): the test cases that pick an algorithm outside the
+    /// allowlist still find one.
+    #[test]
+    fn every_algorithm_of_a_provider_at_once_renders() {
+        for provider in Provider::ALL {
+            let (hmac, asymmetric): (Vec<Algorithm>, Vec<Algorithm>) = provider
+                .algorithms()
+                .iter()
+                .partition(|alg| alg.min_secret_bytes().is_some());
+            for set in [provider.algorithms().to_vec(), hmac, asymmetric] {
+                let mut options = default_options();
+                options.provider = provider;
+                options.algorithms = set;
+                if options.algorithms.is_empty()
+                    || provider.check_algorithms(&options.algorithms).is_err()
+                {
+                    continue;
+                }
+                render(&options).unwrap_or_else(|e| panic!("{options:?}: {e:#}"));
+            }
+        }
     }
 
     #[test]

@@ -122,8 +122,12 @@ pub struct FieldContext {
     pub invalid: Vec<(String, String)>,
     /// What a valid value is, as a sentence.
     pub doc: String,
-    /// Its OpenAPI attributes (`#[schema(...)]`), or empty.
+    /// Its OpenAPI constraints (`min_length = 1, ...`), or empty, and as an attribute.
+    pub schema_args: String,
     pub schema: String,
+    /// The Rust type of its value in a request body: an `int` is `fields::Int`, which also
+    /// takes `3.0` (an integer to JSON Schema).
+    pub body_type: String,
     /// The same as a `#[param(...)]` of a list's filter, or empty.
     pub format: Option<&'static str>,
 }
@@ -307,14 +311,21 @@ impl FieldContext {
         if !field.optional {
             invalid.push(("null".to_owned(), "null".to_owned()));
         }
-        let schema = match &field.ty {
-            FieldType::String { max } => format!(
-                "#[schema(min_length = 1, max_length = {max}, pattern = r\"{NOT_BLANK_PATTERN}\")]"
-            ),
-            FieldType::Text => {
-                format!("#[schema(max_length = {TEXT_MAX}, pattern = r\"^[^\\u0000]*$\")]")
+        let schema_args = match &field.ty {
+            FieldType::String { max } => {
+                format!("min_length = 1, max_length = {max}, pattern = r\"{NOT_BLANK_PATTERN}\"")
             }
+            FieldType::Text => format!("max_length = {TEXT_MAX}, pattern = r\"^[^\\u0000]*$\""),
             _ => String::new(),
+        };
+        let schema = if schema_args.is_empty() {
+            String::new()
+        } else {
+            format!("#[schema({schema_args})]")
+        };
+        let body_type = match field.ty {
+            FieldType::Int => "fields::Int".to_owned(),
+            _ => rust_type.clone(),
         };
         let format = match field.ty {
             FieldType::Uuid => Some("Uuid"),
@@ -329,7 +340,9 @@ impl FieldContext {
             FieldType::Int => "A whole number (64-bit).".to_owned(),
             FieldType::Float => "A number.".to_owned(),
             FieldType::Date => "A date, `YYYY-MM-DD`.".to_owned(),
-            FieldType::Datetime => "An RFC 3339 date and time; stored in UTC.".to_owned(),
+            FieldType::Datetime => {
+                "An RFC 3339 date and time; stored in UTC, to the microsecond.".to_owned()
+            }
             FieldType::Uuid => "A UUID.".to_owned(),
             FieldType::Enum(values) => format!("One of {}.", quoted_list(values)),
         };
@@ -378,7 +391,9 @@ impl FieldContext {
             other,
             invalid,
             doc: format!("{doc}{optional_doc}{default_doc}"),
+            schema_args,
             schema,
+            body_type,
             format,
             name,
         }

@@ -5,23 +5,19 @@
 //! body or header that breaks the declared schema, and the other checks of `--checks all`.
 //!
 //! schemathesis is installed with pip, at the exact versions of `requirements.txt`, into
-//! `target/schemathesis/venv/` once per change of that file (serialised across test processes).
-//! Python 3.10+ with the `venv` module is required; a missing Python is a failure, never a skip.
+//! `target/schemathesis/venv/` (see `support::venv`).
 
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::support::better_auth::BetterAuthServer;
 use super::support::cargo::{repo_dir, tail};
-use super::support::node::DirLock;
+use super::support::venv::venv_bin;
 use super::{PASSWORD, RunningApi, Scenario, generate};
 
-/// Written into the venv after a successful install: the requirements it was installed from.
-const STAMP_FILE: &str = ".authgate-requirements-stamp";
 /// Test cases per API operation and phase; with the fixed seed, the same cases every run.
 const MAX_EXAMPLES: &str = "100";
 /// A bound on the whole run (it takes well under a minute), should the server get slow.
@@ -100,80 +96,8 @@ fn answers_only_what_its_openapi_document_declares(scenario: &Scenario) {
     );
 }
 
-/// The `st` program of the venv, installed from `requirements.txt` at most once per test run
-/// and reinstalled when that file changes.
+/// The `st` program of the venv `target/schemathesis/venv/`, installed from
+/// `requirements.txt`.
 fn schemathesis() -> PathBuf {
-    static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let installed = INSTALLED.get_or_init(|| {
-        std::panic::catch_unwind(install).map_err(|panic| super::panic_message(&*panic))
-    });
-    match installed {
-        Ok(st) => st.clone(),
-        Err(message) => panic!("{message}"),
-    }
-}
-
-fn install() -> PathBuf {
-    let requirements_file = repo_dir().join("tests/schemathesis/requirements.txt");
-    let requirements = fs::read(&requirements_file)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", requirements_file.display()));
-    let dir = repo_dir().join("target/schemathesis");
-    let venv = dir.join("venv");
-    let st = venv.join("bin/st");
-    let stamp = venv.join(STAMP_FILE);
-    let fresh = || fs::read(&stamp).is_ok_and(|s| s == requirements) && st.is_file();
-    if fresh() {
-        return st;
-    }
-    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    let _lock = DirLock::acquire(&dir.join(".pip-install.lock"));
-    if fresh() {
-        return st; // another process installed while we waited
-    }
-    let started = Instant::now();
-    if venv.exists() {
-        fs::remove_dir_all(&venv)
-            .unwrap_or_else(|e| panic!("cannot remove the old {}: {e}", venv.display()));
-    }
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "Python 3.10+ with its venv module is required (Debian/Ubuntu: `apt-get install \
-         python3 python3-venv`)",
-    );
-    run(
-        Command::new(venv.join("bin/pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-            ])
-            .arg("--requirement")
-            .arg(&requirements_file),
-        "pip could not install the pinned schemathesis",
-    );
-    fs::write(&stamp, &requirements)
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", stamp.display()));
-    eprintln!(
-        "schemathesis: installed into {} in {:.1?}",
-        venv.display(),
-        started.elapsed()
-    );
-    st
-}
-
-/// Runs `command`, panicking with `help` and its output when it cannot start or fails.
-fn run(command: &mut Command, help: &str) {
-    let shown = format!("{command:?}");
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}\n{help}"));
-    assert!(
-        output.status.success(),
-        "{shown} failed ({}):\n{}{}\n{help}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    );
+    venv_bin("schemathesis", "tests/schemathesis/requirements.txt").join("st")
 }

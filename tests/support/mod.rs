@@ -11,4 +11,5 @@ pub mod node;
 pub mod oidc;
 pub mod postgres;
 pub mod process;
+pub mod venv;
 pub mod wiring;

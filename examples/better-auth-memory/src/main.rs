@@ -3,6 +3,8 @@ use std::process::ExitCode;
 use prototype_api::Application;
 use prototype_api::config::Config;
 
+mod health_check;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     if let Err(error) = dotenvy::dotenv()
@@ -10,6 +12,10 @@ async fn main() -> ExitCode {
     {
         eprintln!("error: cannot read .env: {error}");
         return ExitCode::FAILURE;
+    }
+    // The container's HEALTHCHECK (see Dockerfile): ask the running server, start none.
+    if std::env::args().nth(1).as_deref() == Some("--health-check") {
+        return health_check::run();
     }
     // Logging first, so that warnings about the configuration are seen; JSON in production.
     let production = std::env::var("APP_ENV").is_ok_and(|env| env.trim() == "production");

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError};
+use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
 
 /// A order, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -72,10 +72,11 @@ impl OrderSort {
         }
     }
 
-    /// Reads a key written by [`SortKey`]'s `Display`, if it is one of this sort's.
-    pub fn parse_key(self, text: &str) -> Option<SortKey> {
+    /// The key a cursor's number stands for (see `SortKey::as_number`); numbers beyond the
+    /// years 1 to 9999 stand for their ends.
+    pub fn key_at(self, n: i64) -> SortKey {
         match self {
-            Self::CreatedAt => text.parse().ok().map(SortKey::Time),
+            Self::CreatedAt => SortKey::Time(time_at(n)),
         }
     }
 }
@@ -159,7 +160,7 @@ impl Store {
         fields: OrderFields,
     ) -> Result<Order, StoreError> {
         let mut connection = self.connection().await?;
-        let now = Utc::now();
+        let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
@@ -223,7 +224,7 @@ impl Store {
         .bind(set_description)
         .bind(description)
         .bind(changes.completed)
-        .bind(Utc::now())
+        .bind(now())
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)

@@ -232,6 +232,11 @@ impl From<sqlx::Error> for StoreError {
                     | ErrorKind::CheckViolation => return Self::Constraint(error.into()),
                     _ => {}
                 }
+                // Class 22, a data exception: a value the column cannot hold (a date before
+                // 4713 BC, ...), the client's to fix.
+                if database.code().is_some_and(|code| code.starts_with("22")) {
+                    return Self::Constraint(error.into());
+                }
                 database.code().is_some_and(|code| is_unavailable(&code))
             }
             _ => false,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Order, Page, SortKey, Store, StoreError};
+use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
 
 /// A bookmark, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -69,10 +69,11 @@ impl BookmarkSort {
         }
     }
 
-    /// Reads a key written by [`SortKey`]'s `Display`, if it is one of this sort's.
-    pub fn parse_key(self, text: &str) -> Option<SortKey> {
+    /// The key a cursor's number stands for (see `SortKey::as_number`); numbers beyond the
+    /// years 1 to 9999 stand for their ends.
+    pub fn key_at(self, n: i64) -> SortKey {
         match self {
-            Self::CreatedAt => text.parse().ok().map(SortKey::Time),
+            Self::CreatedAt => SortKey::Time(time_at(n)),
         }
     }
 }
@@ -103,7 +104,7 @@ impl Store {
         owner: &str,
         fields: BookmarkFields,
     ) -> Result<Bookmark, StoreError> {
-        let now = Utc::now();
+        let now = now();
         let item = Bookmark {
             id: Uuid::new_v4(),
             title: fields.title,
@@ -148,7 +149,7 @@ impl Store {
         if let Some(value) = changes.completed {
             item.completed = value;
         }
-        item.updated_at = Utc::now();
+        item.updated_at = now();
         Ok(Some(item.clone()))
     }
 

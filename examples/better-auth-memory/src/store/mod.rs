@@ -5,9 +5,7 @@
 mod bookmarks;
 mod memory;
 
-use std::fmt;
-
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 pub use bookmarks::*;
 pub use memory::Store;
@@ -32,13 +30,34 @@ pub enum SortKey {
     Time(DateTime<Utc>),
 }
 
-/// The text of a key in a cursor: read back by each resource's `parse_key`.
-impl fmt::Display for SortKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SortKey {
+    /// The key as a number, for a cursor: microseconds or days since the epoch, or the
+    /// integer itself. Each resource's `key_at` reads it back.
+    pub fn as_number(self) -> i64 {
         match self {
-            Self::Time(time) => f.write_str(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Self::Time(time) => time.timestamp_micros(),
         }
     }
+}
+
+/// `time` to the microsecond: what PostgreSQL keeps, and what a cursor holds. Every time is
+/// stored so, on every backend.
+pub fn micros(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.trunc_subsecs(6)
+}
+
+/// Now, to the microsecond.
+pub fn now() -> DateTime<Utc> {
+    micros(Utc::now())
+}
+
+/// The first and the last microsecond of the years 1 to 9999, from the epoch.
+const FIRST_MICROS: i64 = -62_135_596_800_000_000;
+const LAST_MICROS: i64 = 253_402_300_799_999_999;
+
+/// The time `micros` after the epoch, within the years 1 to 9999.
+pub fn time_at(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros.clamp(FIRST_MICROS, LAST_MICROS)).unwrap_or_default()
 }
 
 /// How a list is ordered: by insertion, or by a field (nulls last) and then by insertion.

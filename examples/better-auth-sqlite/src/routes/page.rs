@@ -12,32 +12,39 @@ pub fn size(limit: Option<u32>) -> u32 {
 }
 
 /// Reads a cursor: the insertion number of the last item of the page before (up to 18 digits),
-/// then, in a sorted list, `.` and its sort key (empty for `null`), which `parse_key` reads.
-/// A cursor of another order is refused: it would skip or repeat items.
+/// then, in a sorted list, `.` and its sort key as a number (empty for `null`), which `key_at`
+/// reads. Any text of that shape continues a list: a key is ignored where the list is not
+/// sorted, and a missing one in a sorted list starts among the nulls.
 pub fn cursor(
     text: Option<&str>,
-    parse_key: Option<impl Fn(&str) -> Option<SortKey>>,
+    key_at: Option<impl Fn(i64) -> SortKey>,
 ) -> Result<Option<Cursor>, ApiError> {
     let text = match text {
         None | Some("") => return Ok(None),
         Some(text) => text,
     };
     let invalid = || ApiError::BadRequest("cursor must be a `next_cursor` of the same list".into());
+    let digits = |text: &str| {
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        !unsigned.is_empty() && unsigned.len() <= 18 && unsigned.bytes().all(|b| b.is_ascii_digit())
+    };
     let (seq, key) = match text.split_once('.') {
         Some((seq, key)) => (seq, Some(key)),
         None => (text, None),
     };
-    if seq.is_empty() || seq.len() > 18 || !seq.bytes().all(|b| b.is_ascii_digit()) {
+    if !digits(seq) || seq.starts_with('-') {
         return Err(invalid());
     }
     let seq = seq.parse().map_err(|_| invalid())?;
-    let key = match (key, parse_key) {
-        (None, None) => None,
-        (Some(""), Some(_)) => Some(None),
-        (Some(key), Some(parse)) => Some(Some(parse(key).ok_or_else(invalid)?)),
-        _ => return Err(invalid()),
+    let key = match key {
+        None | Some("") => None,
+        Some(key) if digits(key) => Some(key.parse::<i64>().map_err(|_| invalid())?),
+        Some(_) => return Err(invalid()),
     };
-    Ok(Some(Cursor { seq, key }))
+    Ok(Some(Cursor {
+        seq,
+        key: key_at.map(|key_at| key.map(key_at)),
+    }))
 }
 
 /// The text of a cursor, as [`cursor`] reads it.
@@ -45,6 +52,6 @@ pub fn cursor_text(cursor: &Cursor) -> String {
     match &cursor.key {
         None => cursor.seq.to_string(),
         Some(None) => format!("{}.", cursor.seq),
-        Some(Some(key)) => format!("{}.{key}", cursor.seq),
+        Some(Some(key)) => format!("{}.{}", cursor.seq, key.as_number()),
     }
 }

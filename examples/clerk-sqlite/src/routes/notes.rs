@@ -88,17 +88,16 @@ pub struct ReplaceNote {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchNote {
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     title: Option<String>,
     #[serde(default, deserialize_with = "fields::present")]
-    #[schema(value_type = Option<String>, max_length = 2000, min_length = 1)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     description: Option<Option<String>>,
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
+    #[schema(value_type = bool)]
     completed: Option<bool>,
 }
 
@@ -160,7 +159,7 @@ pub struct NoteParams {
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
-    #[param(pattern = r"^([0-9]{1,18}(\.[-+.:0-9TZ]*)?)?$")]
+    #[param(pattern = r"^([0-9]{1,18}(\.(-?[0-9]{1,18})?)?)?$")]
     cursor: Option<String>,
     /// The order: oldest first unless given.
     #[param(inline)]
@@ -198,7 +197,7 @@ pub async fn list(
     let order = params.sort.map(Order::from);
     let after = page::cursor(
         params.cursor.as_deref(),
-        order.map(|order| move |key: &str| order.by.parse_key(key)),
+        order.map(|order| move |n| order.by.key_at(n)),
     )?;
     let filter = NoteFilter {
         completed: params.completed,

@@ -1,7 +1,8 @@
 //! What the resources' bodies share: the bounds of text, and how a patch tells a field sent as
 //! `null` from a field not sent.
 
-use serde::{Deserialize, Deserializer};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::ApiError;
 
@@ -41,4 +42,38 @@ pub fn required<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
+}
+
+/// A whole number in a body, as JSON Schema's `integer` has it: `3`, or `3.0`; within 64 bits.
+/// (Written as the number, for the defaults the API document shows.)
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(transparent)]
+pub struct Int(pub i64);
+
+impl From<Int> for i64 {
+    fn from(Int(n): Int) -> Self {
+        n
+    }
+}
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// 2^63: the first float beyond an `i64`.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        let number = serde_json::Number::deserialize(deserializer)?;
+        number
+            .as_i64()
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|x| x.fract() == 0.0 && (-LIMIT..LIMIT).contains(x))
+                    .map(|x| x as i64)
+            })
+            .map(Int)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "invalid value: {number}, expected a whole number within 64 bits"
+                ))
+            })
+    }
 }

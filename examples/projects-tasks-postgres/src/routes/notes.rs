@@ -77,10 +77,13 @@ pub struct ReplaceNote {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchNote {
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
-    #[schema(max_length = 100000, pattern = r"^[^\u0000]*$")]
+    #[schema(value_type = String, max_length = 100000, pattern = r"^[^\u0000]*$")]
     body: Option<String>,
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
+    #[schema(value_type = bool)]
     pinned: Option<bool>,
     #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<NoteTag>)]
@@ -136,7 +139,7 @@ pub struct NoteParams {
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
-    #[param(pattern = r"^([0-9]{1,18}(\.[-+.:0-9TZ]*)?)?$")]
+    #[param(pattern = r"^([0-9]{1,18}(\.(-?[0-9]{1,18})?)?)?$")]
     cursor: Option<String>,
     /// The order: oldest first unless given.
     #[param(inline)]
@@ -178,7 +181,7 @@ pub async fn list(
     let order = params.sort.map(Order::from);
     let after = page::cursor(
         params.cursor.as_deref(),
-        order.map(|order| move |key: &str| order.by.parse_key(key)),
+        order.map(|order| move |n| order.by.key_at(n)),
     )?;
     let filter = NoteFilter {
         pinned: params.pinned,

@@ -91,14 +91,13 @@ pub struct ReplaceProject {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchProject {
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
-    #[schema(
-        min_length = 1,
-        max_length = 120,
-        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(value_type = String, min_length = 1, max_length = 120, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     name: Option<String>,
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
+    #[schema(value_type = bool)]
     archived: Option<bool>,
     #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<f64>)]
@@ -163,7 +162,7 @@ pub struct ProjectParams {
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
-    #[param(pattern = r"^([0-9]{1,18}(\.[-+.:0-9TZ]*)?)?$")]
+    #[param(pattern = r"^([0-9]{1,18}(\.(-?[0-9]{1,18})?)?)?$")]
     cursor: Option<String>,
     /// The order: oldest first unless given.
     #[param(inline)]
@@ -202,7 +201,7 @@ pub async fn list(
     let order = params.sort.map(Order::from);
     let after = page::cursor(
         params.cursor.as_deref(),
-        order.map(|order| move |key: &str| order.by.parse_key(key)),
+        order.map(|order| move |n| order.by.key_at(n)),
     )?;
     let filter = ProjectFilter {
         archived: params.archived,

@@ -17,7 +17,9 @@ use super::fields;
 use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{Order, Task, TaskChanges, TaskFields, TaskFilter, TaskPriority, TaskSort};
+use crate::store::{
+    Order, Task, TaskChanges, TaskFields, TaskFilter, TaskPriority, TaskSort, micros,
+};
 
 const TITLE_MAX_CHARS: usize = 200;
 const NOTES_MAX_CHARS: usize = 100_000;
@@ -97,13 +99,14 @@ pub struct NewTask {
     #[schema(default = default_priority)]
     priority: TaskPriority,
     /// A whole number (64-bit). Optional: `null` when not given.
+    #[schema(value_type = Option<i64>)]
     #[serde(default)]
-    estimate_minutes: Option<i64>,
+    estimate_minutes: Option<fields::Int>,
     /// Up to 100000 characters, no NUL. Optional: `null` when not given.
     #[schema(max_length = 100000, pattern = r"^[^\u0000]*$")]
     #[serde(default)]
     notes: Option<String>,
-    /// An RFC 3339 date and time; stored in UTC. Optional: `null` when not given.
+    /// An RFC 3339 date and time; stored in UTC, to the microsecond. Optional: `null` when not given.
     #[serde(default)]
     remind_at: Option<DateTime<Utc>>,
     /// A UUID. Optional: `null` when not given.
@@ -133,8 +136,9 @@ pub struct ReplaceTask {
     #[serde(default)]
     due: Option<NaiveDate>,
     priority: TaskPriority,
+    #[schema(value_type = Option<i64>)]
     #[serde(default)]
-    estimate_minutes: Option<i64>,
+    estimate_minutes: Option<fields::Int>,
     #[schema(max_length = 100000, pattern = r"^[^\u0000]*$")]
     #[serde(default)]
     notes: Option<String>,
@@ -148,25 +152,26 @@ pub struct ReplaceTask {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchTask {
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     title: Option<String>,
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
+    #[schema(value_type = bool)]
     done: Option<bool>,
     #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<NaiveDate>)]
     due: Option<Option<NaiveDate>>,
+    /// Not `null`: it cannot be cleared.
     #[serde(default, deserialize_with = "fields::required")]
+    #[schema(value_type = TaskPriority)]
     priority: Option<TaskPriority>,
     #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<i64>)]
-    estimate_minutes: Option<Option<i64>>,
+    estimate_minutes: Option<Option<fields::Int>>,
     #[serde(default, deserialize_with = "fields::present")]
-    #[schema(value_type = Option<String>, max_length = 100000)]
+    #[schema(value_type = Option<String>, max_length = 100000, pattern = r"^[^\u0000]*$")]
     notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
@@ -252,7 +257,7 @@ pub struct TaskParams {
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
-    #[param(pattern = r"^([0-9]{1,18}(\.[-+.:0-9TZ]*)?)?$")]
+    #[param(pattern = r"^([0-9]{1,18}(\.(-?[0-9]{1,18})?)?)?$")]
     cursor: Option<String>,
     /// The order: oldest first unless given.
     #[param(inline)]
@@ -297,7 +302,7 @@ pub async fn list(
     let order = params.sort.map(Order::from);
     let after = page::cursor(
         params.cursor.as_deref(),
-        order.map(|order| move |key: &str| order.by.parse_key(key)),
+        order.map(|order| move |n| order.by.key_at(n)),
     )?;
     let filter = TaskFilter {
         done: params.done,
@@ -351,9 +356,9 @@ pub async fn create(
         done: new.done,
         due: new.due,
         priority: new.priority,
-        estimate_minutes: new.estimate_minutes,
+        estimate_minutes: new.estimate_minutes.map(i64::from),
         notes: new.notes,
-        remind_at: new.remind_at,
+        remind_at: new.remind_at.map(micros),
         assignee: new.assignee,
     };
     let item = state.store.create_task(&owner, project_id, fields).await?;
@@ -427,9 +432,9 @@ pub async fn replace(
         done: replacement.done,
         due: replacement.due,
         priority: replacement.priority,
-        estimate_minutes: replacement.estimate_minutes,
+        estimate_minutes: replacement.estimate_minutes.map(i64::from),
         notes: replacement.notes,
-        remind_at: replacement.remind_at,
+        remind_at: replacement.remind_at.map(micros),
         assignee: replacement.assignee,
     };
     let item = state
@@ -470,9 +475,9 @@ pub async fn update(
         done: patch.done,
         due: patch.due,
         priority: patch.priority,
-        estimate_minutes: patch.estimate_minutes,
+        estimate_minutes: patch.estimate_minutes.map(|value| value.map(i64::from)),
         notes: patch.notes,
-        remind_at: patch.remind_at,
+        remind_at: patch.remind_at.map(|value| value.map(micros)),
         assignee: patch.assignee,
     };
     let item = state

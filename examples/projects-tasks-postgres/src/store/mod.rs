@@ -7,10 +7,8 @@ mod postgres;
 mod projects;
 mod tasks;
 
-use std::fmt;
-
 use chrono::NaiveDate;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 pub use notes::*;
 pub use postgres::{DatabaseSettings, Store};
@@ -39,15 +37,46 @@ pub enum SortKey {
     Int(i64),
 }
 
-/// The text of a key in a cursor: read back by each resource's `parse_key`.
-impl fmt::Display for SortKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SortKey {
+    /// The key as a number, for a cursor: microseconds or days since the epoch, or the
+    /// integer itself. Each resource's `key_at` reads it back.
+    pub fn as_number(self) -> i64 {
         match self {
-            Self::Time(time) => f.write_str(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-            Self::Date(date) => write!(f, "{date}"),
-            Self::Int(n) => write!(f, "{n}"),
+            Self::Time(time) => time.timestamp_micros(),
+            Self::Date(date) => (date - NaiveDate::default()).num_days(),
+            Self::Int(n) => n,
         }
     }
+}
+
+/// `time` to the microsecond: what PostgreSQL keeps, and what a cursor holds. Every time is
+/// stored so, on every backend.
+pub fn micros(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.trunc_subsecs(6)
+}
+
+/// Now, to the microsecond.
+pub fn now() -> DateTime<Utc> {
+    micros(Utc::now())
+}
+
+/// The first and the last microsecond of the years 1 to 9999, from the epoch.
+const FIRST_MICROS: i64 = -62_135_596_800_000_000;
+const LAST_MICROS: i64 = 253_402_300_799_999_999;
+
+/// The time `micros` after the epoch, within the years 1 to 9999.
+pub fn time_at(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros.clamp(FIRST_MICROS, LAST_MICROS)).unwrap_or_default()
+}
+
+/// The day `days` after 1970-01-01, within the years 1 to 9999.
+pub fn date_at(days: i64) -> NaiveDate {
+    /// 0001-01-01 and 9999-12-31, from 1970-01-01.
+    const FIRST: i64 = -719_162;
+    const LAST: i64 = 2_932_896;
+    NaiveDate::default()
+        .checked_add_signed(chrono::TimeDelta::days(days.clamp(FIRST, LAST)))
+        .unwrap_or_default()
 }
 
 /// How a list is ordered: by insertion, or by a field (nulls last) and then by insertion.

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError};
+use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
 
 /// The values of a note's `tag`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -105,10 +105,11 @@ impl NoteSort {
         }
     }
 
-    /// Reads a key written by [`SortKey`]'s `Display`, if it is one of this sort's.
-    pub fn parse_key(self, text: &str) -> Option<SortKey> {
+    /// The key a cursor's number stands for (see `SortKey::as_number`); numbers beyond the
+    /// years 1 to 9999 stand for their ends.
+    pub fn key_at(self, n: i64) -> SortKey {
         match self {
-            Self::CreatedAt => text.parse().ok().map(SortKey::Time),
+            Self::CreatedAt => SortKey::Time(time_at(n)),
         }
     }
 }
@@ -191,7 +192,7 @@ impl Store {
 
     pub async fn create_note(&self, owner: &str, fields: NoteFields) -> Result<Note, StoreError> {
         let mut connection = self.connection().await?;
-        let now = Utc::now();
+        let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
@@ -255,7 +256,7 @@ impl Store {
         .bind(changes.pinned)
         .bind(set_tag)
         .bind(tag)
-        .bind(Utc::now())
+        .bind(now())
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError};
+use super::{Cursor, Order, Page, SortKey, Store, StoreError, date_at, now, time_at};
 
 /// A project, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -79,11 +79,12 @@ impl ProjectSort {
         }
     }
 
-    /// Reads a key written by [`SortKey`]'s `Display`, if it is one of this sort's.
-    pub fn parse_key(self, text: &str) -> Option<SortKey> {
+    /// The key a cursor's number stands for (see `SortKey::as_number`); numbers beyond the
+    /// years 1 to 9999 stand for their ends.
+    pub fn key_at(self, n: i64) -> SortKey {
         match self {
-            Self::CreatedAt => text.parse().ok().map(SortKey::Time),
-            Self::StartsOn => text.parse().ok().map(SortKey::Date),
+            Self::CreatedAt => SortKey::Time(time_at(n)),
+            Self::StartsOn => SortKey::Date(date_at(n)),
         }
     }
 }
@@ -183,7 +184,7 @@ impl Store {
         fields: ProjectFields,
     ) -> Result<Project, StoreError> {
         let mut connection = self.connection().await?;
-        let now = Utc::now();
+        let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
@@ -255,7 +256,7 @@ impl Store {
         .bind(budget)
         .bind(set_starts_on)
         .bind(starts_on)
-        .bind(Utc::now())
+        .bind(now())
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError};
+use super::{Cursor, Order, Page, SortKey, Store, StoreError, date_at, now, time_at};
 
 /// The values of a task's `priority`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -60,7 +60,7 @@ pub struct Task {
     pub estimate_minutes: Option<i64>,
     /// Up to 100000 characters, no NUL. Optional: `null` when not given.
     pub notes: Option<String>,
-    /// An RFC 3339 date and time; stored in UTC. Optional: `null` when not given.
+    /// An RFC 3339 date and time; stored in UTC, to the microsecond. Optional: `null` when not given.
     pub remind_at: Option<DateTime<Utc>>,
     /// A UUID. Optional: `null` when not given.
     pub assignee: Option<Uuid>,
@@ -139,13 +139,14 @@ impl TaskSort {
         }
     }
 
-    /// Reads a key written by [`SortKey`]'s `Display`, if it is one of this sort's.
-    pub fn parse_key(self, text: &str) -> Option<SortKey> {
+    /// The key a cursor's number stands for (see `SortKey::as_number`); numbers beyond the
+    /// years 1 to 9999 stand for their ends.
+    pub fn key_at(self, n: i64) -> SortKey {
         match self {
-            Self::CreatedAt => text.parse().ok().map(SortKey::Time),
-            Self::Due => text.parse().ok().map(SortKey::Date),
-            Self::EstimateMinutes => text.parse().ok().map(SortKey::Int),
-            Self::RemindAt => text.parse().ok().map(SortKey::Time),
+            Self::CreatedAt => SortKey::Time(time_at(n)),
+            Self::Due => SortKey::Date(date_at(n)),
+            Self::EstimateMinutes => SortKey::Int(n),
+            Self::RemindAt => SortKey::Time(time_at(n)),
         }
     }
 }
@@ -241,7 +242,7 @@ impl Store {
         fields: TaskFields,
     ) -> Result<Task, StoreError> {
         let mut connection = self.connection().await?;
-        let now = Utc::now();
+        let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
@@ -348,7 +349,7 @@ impl Store {
         .bind(remind_at)
         .bind(set_assignee)
         .bind(assignee)
-        .bind(Utc::now())
+        .bind(now())
         .bind(id)
         .bind(owner)
         .bind(project_id)

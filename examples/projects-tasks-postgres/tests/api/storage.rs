@@ -74,6 +74,12 @@ async fn constraint_violations_are_409_and_422() {
         .expect_err("the foreign key holds");
     assert_eq!(status_of(dangling), StatusCode::UNPROCESSABLE_ENTITY);
 
+    let out_of_range = sqlx::query("SELECT '4714-01-01 BC'::date")
+        .execute(&mut db)
+        .await
+        .expect_err("before PostgreSQL's first day");
+    assert_eq!(status_of(out_of_range), StatusCode::UNPROCESSABLE_ENTITY);
+
     let page = app.list_items("user-a", &app.token("user-a")).await;
     assert_eq!(page.status(), StatusCode::OK, "the API still answers");
 }
