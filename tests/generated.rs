@@ -12,6 +12,8 @@ mod add_resource;
 mod container;
 mod differential;
 mod schemathesis;
+#[cfg(unix)]
+mod serving;
 mod support;
 
 use std::collections::BTreeMap;
@@ -520,7 +522,7 @@ impl Reply {
 impl RunningApi {
     /// Starts `binary` with the identity provider's settings, a clean environment, a fresh
     /// database in a temporary directory (also its working directory, so no `.env` is read),
-    /// and rate limiting off; waits until `/ready` answers 200.
+    /// and both rate limits (per IP, per user) off; waits until `/ready` answers 200.
     fn start(binary: &Path, provider_env: &[(&str, &str)]) -> RunningApi {
         let data = tempfile::tempdir().expect("a temporary directory");
         let port = free_port();
@@ -539,7 +541,8 @@ impl RunningApi {
             )
             .env("HOST", "127.0.0.1")
             .env("PORT", port.to_string())
-            .env("RATE_LIMIT_PER_SECOND", "0");
+            .env("RATE_LIMIT_PER_SECOND", "0")
+            .env("RATE_LIMIT_PER_USER_PER_SECOND", "0");
         let started = Instant::now();
         let mut process = ChildProcess::spawn("the generated server", &mut command);
         // A connection per request: a refusal sent before the request's body is read ends its

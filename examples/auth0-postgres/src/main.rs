@@ -20,6 +20,8 @@ async fn main() -> ExitCode {
     // Logging first, so that warnings about the configuration are seen; JSON in production.
     let production = std::env::var("APP_ENV").is_ok_and(|env| env.trim() == "production");
     orders_api::telemetry::init(production);
+    // Before the configuration is read: the connection cap's default depends on it.
+    orders_api::server::raise_open_files_limit();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -35,12 +37,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(port = app.port(), "listening");
-    match app.run_until_stopped().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("server error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    tracing::info!(
+        port = app.port(),
+        metrics_port = app.metrics_port(),
+        "listening"
+    );
+    app.run_until_stopped().await;
+    tracing::info!("stopped");
+    ExitCode::SUCCESS
 }

@@ -2,13 +2,15 @@
 //! so that a misconfigured deployment is fixed in one round, not one variable at a time.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
 
 use crate::auth::{AuthSettings, SettingError};
+use crate::client_ip::TrustedProxies;
+use crate::server::ServerSettings;
 use crate::store::DatabaseSettings;
 
 /// Largest request body accepted, in bytes: every valid body of every resource fits.
@@ -29,12 +31,19 @@ pub struct Config {
     pub port: u16,
     pub database: DatabaseSettings,
     pub cors_allowed_origins: Vec<HeaderValue>,
-    /// `None` turns rate limiting off (`RATE_LIMIT_PER_SECOND=0`).
+    /// Per client address; `None` turns it off (`RATE_LIMIT_PER_SECOND=0`).
     pub rate_limit: Option<RateLimit>,
+    /// Per authenticated user; `None` turns it off (`RATE_LIMIT_PER_USER_PER_SECOND=0`).
+    pub user_rate_limit: Option<RateLimit>,
+    /// The proxies whose `X-Forwarded-For` or `Forwarded` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
+    pub server: ServerSettings,
+    /// Where `/metrics` is served (`METRICS_ADDR`); `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
     pub auth: AuthSettings,
 }
 
-/// Per-client request rate: `per_second` sustained, `burst` at once.
+/// A request rate: `per_second` sustained, `burst` at once.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
     pub per_second: NonZeroU32,
@@ -102,31 +111,40 @@ impl Config {
             8080,
             "a port number (0-65535)",
         );
-        let per_second: u32 = parse_or(
+        let rate_limit = read_rate_limit(
             &mut errors,
-            "RATE_LIMIT_PER_SECOND",
-            var("RATE_LIMIT_PER_SECOND"),
-            10,
-            "a whole number of requests per second (0 turns the limit off)",
+            ("RATE_LIMIT_PER_SECOND", var("RATE_LIMIT_PER_SECOND"), 10),
+            ("RATE_LIMIT_BURST", var("RATE_LIMIT_BURST"), 20),
         );
-        let burst: u32 = parse_or(
+        let user_rate_limit = read_rate_limit(
             &mut errors,
-            "RATE_LIMIT_BURST",
-            var("RATE_LIMIT_BURST"),
-            20,
-            "a whole number of requests",
+            (
+                "RATE_LIMIT_PER_USER_PER_SECOND",
+                var("RATE_LIMIT_PER_USER_PER_SECOND"),
+                10,
+            ),
+            (
+                "RATE_LIMIT_PER_USER_BURST",
+                var("RATE_LIMIT_PER_USER_BURST"),
+                20,
+            ),
         );
-        let rate_limit = match (NonZeroU32::new(per_second), NonZeroU32::new(burst)) {
-            (None, _) => None,
-            (Some(per_second), Some(burst)) => Some(RateLimit { per_second, burst }),
-            (Some(_), None) => {
-                errors.push(SettingError::new(
-                    "RATE_LIMIT_BURST",
-                    "must be at least 1 while RATE_LIMIT_PER_SECOND is set",
-                ));
-                None
-            }
-        };
+        let trusted_proxies = TrustedProxies::parse(&var("TRUSTED_PROXIES").unwrap_or_default())
+            .unwrap_or_else(|problem| {
+                errors.push(SettingError::new("TRUSTED_PROXIES", problem));
+                TrustedProxies::default()
+            });
+        let server = ServerSettings::from_lookup(var, &mut errors);
+        let metrics_addr = var("METRICS_ADDR").and_then(|raw| {
+            raw.parse()
+                .map_err(|_| {
+                    errors.push(SettingError::new(
+                        "METRICS_ADDR",
+                        format!("`{raw}` is not an address and port, e.g. 127.0.0.1:9100"),
+                    ));
+                })
+                .ok()
+        });
 
         let database = DatabaseSettings::from_lookup(var, &mut errors);
 
@@ -179,9 +197,46 @@ impl Config {
                 database,
                 cors_allowed_origins,
                 rate_limit,
+                user_rate_limit,
+                trusted_proxies,
+                server,
+                metrics_addr,
                 auth,
             }),
             _ => Err(ConfigError(errors)),
+        }
+    }
+}
+
+/// A rate from its two variables, each `(name, value, default)`: a rate of 0 turns it off.
+fn read_rate_limit(
+    errors: &mut Vec<SettingError>,
+    (rate_name, rate, default_rate): (&'static str, Option<String>, u32),
+    (burst_name, burst, default_burst): (&'static str, Option<String>, u32),
+) -> Option<RateLimit> {
+    let per_second = parse_or(
+        errors,
+        rate_name,
+        rate,
+        default_rate,
+        "a whole number of requests per second (0 turns the limit off)",
+    );
+    let burst = parse_or(
+        errors,
+        burst_name,
+        burst,
+        default_burst,
+        "a whole number of requests",
+    );
+    match (NonZeroU32::new(per_second), NonZeroU32::new(burst)) {
+        (None, _) => None,
+        (Some(per_second), Some(burst)) => Some(RateLimit { per_second, burst }),
+        (Some(_), None) => {
+            errors.push(SettingError::new(
+                burst_name,
+                format!("must be at least 1 while {rate_name} is set"),
+            ));
+            None
         }
     }
 }
@@ -234,6 +289,8 @@ mod tests {
             ("127.0.0.1".to_owned(), 8080)
         );
         assert!(config.rate_limit.is_some());
+        assert!(config.user_rate_limit.is_some());
+        assert!(config.metrics_addr.is_none());
     }
 
     #[test]
@@ -243,11 +300,23 @@ mod tests {
     }
 
     #[test]
+    fn zero_rate_per_user_turns_that_limit_off() {
+        let config = config(&[("RATE_LIMIT_PER_USER_PER_SECOND", "0")]).unwrap();
+        assert!(config.user_rate_limit.is_none());
+        assert!(config.rate_limit.is_some());
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once() {
         let error = config(&[
             ("APP_ENV", "production"),
             ("PORT", "eighty"),
             ("RATE_LIMIT_BURST", "-1"),
+            ("RATE_LIMIT_PER_USER_BURST", "0"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("HEADER_READ_TIMEOUT_SECS", "0"),
+            ("KEEP_ALIVE_TIMEOUT_SECS", "0"),
+            ("METRICS_ADDR", "localhost"),
             ("CORS_ALLOWED_ORIGINS", "*"),
             AuthSettings::BAD_EXAMPLE_ENV,
         ])
@@ -258,6 +327,10 @@ mod tests {
             [
                 "PORT",
                 "RATE_LIMIT_BURST",
+                "RATE_LIMIT_PER_USER_BURST",
+                "TRUSTED_PROXIES",
+                "HEADER_READ_TIMEOUT_SECS",
+                "METRICS_ADDR",
                 "CORS_ALLOWED_ORIGINS",
                 AuthSettings::BAD_EXAMPLE_ENV.0
             ]

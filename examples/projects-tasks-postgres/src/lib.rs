@@ -4,25 +4,30 @@
 //! is, and a user reaches their own projects only.
 
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod routes;
+pub mod server;
 pub mod store;
 pub mod telemetry;
 
-use std::net::SocketAddr;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::{FromRef, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_governor::GovernorError;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::KeyExtractor;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -30,9 +35,11 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::Verifier;
+use crate::auth::{AuthUser, Verifier};
+use crate::client_ip::{ClientIpKeyExtractor, TrustedProxies};
 use crate::config::{AppEnv, BODY_LIMIT_BYTES, Config, REQUEST_TIMEOUT, RateLimit};
 use crate::error::{ApiError, ErrorBody};
+use crate::server::ServerSettings;
 use crate::store::Store;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -54,6 +61,10 @@ impl FromRef<AppState> for Arc<Verifier> {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    server: ServerSettings,
+    trusted_proxies: TrustedProxies,
+    /// `/metrics`, on a listener of its own, when `METRICS_ADDR` is set.
+    metrics: Option<(TcpListener, Router)>,
     /// Loads and refreshes the signing keys, when they come from the network.
     key_refresh: Option<tokio::task::JoinHandle<()>>,
 }
@@ -62,6 +73,16 @@ impl Application {
     /// Opens the store, starts the token verifier and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let store = Store::connect(&config.database).await?;
+        // Before the key fetches start, so that none goes uncounted.
+        let metrics = match config.metrics_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (METRICS_ADDR)"))?;
+                Some((listener, telemetry::metrics_router(store.clone())?))
+            }
+            None => None,
+        };
         let verifier = Arc::new(Verifier::new(config.auth.clone())?);
         let key_refresh = verifier.start();
         let router = router(AppState { store, verifier }, &config)?;
@@ -71,6 +92,9 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            server: config.server,
+            trusted_proxies: config.trusted_proxies,
+            metrics,
             key_refresh,
         })
     }
@@ -82,26 +106,68 @@ impl Application {
             .unwrap_or_default()
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then lets the requests in flight finish.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+    /// The port `/metrics` is served on, when it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        let (listener, _) = self.metrics.as_ref()?;
+        listener.local_addr().ok().map(|addr| addr.port())
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then stops accepting, lets the requests in flight finish
+    /// for up to `SHUTDOWN_TIMEOUT_SECS`, and closes the connections left.
+    pub async fn run_until_stopped(self) {
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stop.send_replace(true);
+        });
+        let until_stopped = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                // An error means the sender is gone, which happens only once it has sent.
+                let _ = stopped.wait_for(|stopped| *stopped).await;
+            }
+        };
+        let api = server::serve(
+            self.listener,
+            self.router,
+            self.server.clone(),
+            self.trusted_proxies.clone(),
+            until_stopped(),
+        );
+        match self.metrics {
+            Some((listener, router)) => {
+                let metrics = server::serve(
+                    listener,
+                    router,
+                    self.server,
+                    self.trusted_proxies,
+                    until_stopped(),
+                );
+                tokio::join!(api, metrics);
+            }
+            None => api.await,
+        }
         if let Some(task) = self.key_refresh {
             task.abort();
         }
-        result
     }
 }
 
 /// The whole HTTP stack: the routes, and the hardening layers around them.
 pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
     let mut api = routes::api();
+    if let Some(limit) = config.user_rate_limit {
+        // Inside the authentication below: keyed by the user it found.
+        api = api
+            .route_layer(rate_limit(limit, UserKeyExtractor::default())?)
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                authenticate,
+            ));
+    }
     if let Some(limit) = config.rate_limit {
-        api = api.layer(rate_limit(limit)?);
+        let clients = ClientIpKeyExtractor(config.trusted_proxies.clone());
+        api = api.layer(rate_limit(limit, clients)?);
     }
     let mut app = routes::public().merge(api);
     if config.app_env == AppEnv::Development {
@@ -147,20 +213,31 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
             header::AUTHORIZATION,
             header::COOKIE,
         ]));
+    if config.metrics_addr.is_some() {
+        // Outermost, so that every answer is counted, the limits' and the timeout's too.
+        return Ok(app.layer(axum::middleware::from_fn(telemetry::record_request)));
+    }
     Ok(app)
 }
 
-/// Per-client-IP token bucket; over the limit is 429 with `Retry-After`.
-fn rate_limit(
+/// A token bucket per key (a client's address, a user); over the limit is 429 with
+/// `Retry-After`.
+fn rate_limit<K>(
     limit: RateLimit,
+    key: K,
 ) -> anyhow::Result<
     GovernorLayer<
-        tower_governor::key_extractor::PeerIpKeyExtractor,
+        K,
         governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
         axum::body::Body,
     >,
-> {
+>
+where
+    K: KeyExtractor + Send + Sync + 'static,
+    K::Key: Send + Sync + 'static,
+{
     let config = GovernorConfigBuilder::default()
+        .key_extractor(key)
         .period(Duration::from_secs(1) / limit.per_second.get())
         .burst_size(limit.burst.get())
         .finish()
@@ -174,6 +251,40 @@ fn rate_limit(
         }
     });
     Ok(GovernorLayer::new(config).error_handler(too_many_requests))
+}
+
+/// Verifies the caller's token before the per-user rate limit, and hands the user on to the
+/// handler's `AuthUser`, which then does not verify it again.
+async fn authenticate(
+    State(state): State<AppState>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    match AuthUser::from_request_parts(&mut parts, &state).await {
+        Ok(user) => {
+            parts.extensions.insert(user);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The per-user rate limiter's key: the user id from [`authenticate`], hashed with a key of
+/// this process, so that the limiter keeps no user id and a request needs no copy of one.
+#[derive(Clone, Default)]
+struct UserKeyExtractor(RandomState);
+
+impl KeyExtractor for UserKeyExtractor {
+    type Key = u64;
+
+    fn extract<T>(&self, request: &Request<T>) -> Result<Self::Key, GovernorError> {
+        let user = request
+            .extensions()
+            .get::<AuthUser>()
+            .ok_or(GovernorError::UnableToExtractKey)?;
+        Ok(self.0.hash_one(&user.user_id))
+    }
 }
 
 fn too_many_requests(error: GovernorError) -> Response {

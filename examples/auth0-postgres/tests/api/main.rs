@@ -10,4 +10,5 @@ mod hardening;
 mod helpers;
 mod orders;
 mod ownership;
+mod production;
 mod storage;

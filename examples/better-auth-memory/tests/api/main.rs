@@ -9,3 +9,4 @@ mod configuration;
 mod hardening;
 mod helpers;
 mod ownership;
+mod production;

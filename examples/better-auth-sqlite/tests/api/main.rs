@@ -9,5 +9,6 @@ mod database;
 mod hardening;
 mod helpers;
 mod ownership;
+mod production;
 mod storage;
 mod tasks;

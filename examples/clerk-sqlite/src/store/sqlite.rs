@@ -145,6 +145,11 @@ impl Store {
             .map(drop)
             .map_err(StoreError::from)
     }
+
+    /// The pool's connections: `(open, idle)`, for `/metrics`.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
 }
 
 /// Continues a list after `after`: by insertion (`column` none), or by `column` (nulls last,

@@ -10,6 +10,7 @@ mod hardening;
 mod helpers;
 mod notes;
 mod ownership;
+mod production;
 mod projects;
 mod storage;
 mod tasks;

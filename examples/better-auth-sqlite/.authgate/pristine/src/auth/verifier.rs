@@ -136,10 +136,13 @@ impl Verifier {
         // Read before verifying: should the key set change meanwhile, the entry is born stale.
         let key_generation = self.jwks.generation();
         if let Some(user) = self.verified.get(&digest, now, key_generation) {
+            metrics::counter!("auth_token_cache_hits_total").increment(1);
             return Ok(user);
         }
+        metrics::counter!("auth_token_cache_misses_total").increment(1);
         let (user, expires_at) = self.check(token).await.map_err(|reason| {
             tracing::debug!(reason, "bearer token refused");
+            metrics::counter!("auth_token_refusals_total", "reason" => reason).increment(1);
             AuthError::InvalidToken
         })?;
         let valid_until = expires_at.saturating_add(self.leeway_secs);

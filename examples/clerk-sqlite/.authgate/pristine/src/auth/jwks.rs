@@ -143,11 +143,10 @@ impl JwksCache {
     pub async fn refresh(&self) -> Result<usize, JwksError> {
         let url = self.url.clone();
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let document: KeySetDocument = serde_json::from_slice(&self.get(url).await?)?;
-        let keys = usable_keys(document.keys);
-        if keys.all.is_empty() {
-            return Err(JwksError::NoUsableKey);
-        }
+        metrics::counter!("auth_jwks_fetches_total").increment(1);
+        let keys = self.fetch(url).await.inspect_err(|_| {
+            metrics::counter!("auth_jwks_fetch_failures_total").increment(1);
+        })?;
         let count = keys.all.len();
         *self
             .keys
@@ -161,6 +160,16 @@ impl JwksCache {
 }
 
 impl JwksCache {
+    /// The usable keys of the set at `url`; a set without any is an error.
+    async fn fetch(&self, url: Url) -> Result<KeySet, JwksError> {
+        let document: KeySetDocument = serde_json::from_slice(&self.get(url).await?)?;
+        let keys = usable_keys(document.keys);
+        if keys.all.is_empty() {
+            return Err(JwksError::NoUsableKey);
+        }
+        Ok(keys)
+    }
+
     /// GET `url` within `fetch_timeout`, refusing redirects, error statuses and bodies over
     /// `MAX_JWKS_BYTES`.
     async fn get(&self, url: Url) -> Result<Vec<u8>, JwksError> {

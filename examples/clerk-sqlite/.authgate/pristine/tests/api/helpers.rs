@@ -2,6 +2,7 @@
 //! loopback, and signing keys generated per test.
 
 use std::collections::HashMap;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -298,6 +299,9 @@ pub struct AppOptions {
     pub env: Vec<(&'static str, String)>,
     /// Whether `spawn_app` waits for `/ready`.
     pub wait_ready: bool,
+    /// Whether the server runs as a process of its own (the binary, with the same settings)
+    /// rather than in the test's runtime: to be sent signals, or to have metrics of its own.
+    pub process: bool,
     pub fetch_timeout: Duration,
     /// How the JWKS server answers from the start.
     pub jwks_mode: JwksMode,
@@ -308,6 +312,7 @@ impl Default for AppOptions {
         Self {
             env: Vec::new(),
             wait_ready: true,
+            process: false,
             fetch_timeout: Duration::from_secs(2),
             jwks_mode: JwksMode::Serve,
         }
@@ -327,6 +332,58 @@ pub struct TestApp {
     pub issuer: String,
     /// The app's own database, dropped after the test.
     pub database: TestDatabase,
+    /// The server's process, when it runs in one ([`AppOptions::process`]).
+    pub process: Option<ServerProcess>,
+}
+
+/// The server binary, running with a test's settings; killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+}
+
+impl ServerProcess {
+    fn spawn(env: &HashMap<&str, String>) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_notes-api"))
+            .env_clear()
+            .envs(env)
+            .env("RUST_LOG", "warn")
+            // An empty working directory: no .env to pick up.
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        Self { child }
+    }
+
+    /// Sends SIGTERM, as an orchestrator stopping it would.
+    #[cfg(unix)]
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM: {status}");
+    }
+
+    /// Its exit status, once it exits within `within`.
+    pub async fn exit_status(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = tokio::time::Instant::now() + within;
+        while tokio::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -350,18 +407,30 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let mut env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database.url.clone()),
         ("PORT", "0".to_owned()),
-        // Most cases send many requests from one address; the rate limit has its own test.
+        // Most cases send many requests from one address, as one user; the rate limits have
+        // their own tests.
         ("RATE_LIMIT_PER_SECOND", "0".to_owned()),
+        ("RATE_LIMIT_PER_USER_PER_SECOND", "0".to_owned()),
     ]);
     env.extend(provider_env);
     env.extend(options.env);
-    let mut config =
-        Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration is valid");
-    config.auth.jwks.fetch_timeout = options.fetch_timeout;
-
-    let app = Application::build(config).await.expect("the app starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let (address, process) = if options.process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        env.insert("PORT", port.to_string());
+        let process = ServerProcess::spawn(&env);
+        (format!("http://127.0.0.1:{port}"), Some(process))
+    } else {
+        let mut config = Config::from_lookup(|name| env.get(name).cloned())
+            .expect("test configuration is valid");
+        config.auth.jwks.fetch_timeout = options.fetch_timeout;
+        let app = Application::build(config).await.expect("the app starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        (address, None)
+    };
 
     let client = reqwest::Client::builder()
         .no_proxy()
@@ -376,6 +445,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         keys,
         issuer,
         database,
+        process,
     };
     if options.wait_ready {
         test_app.wait_ready().await;
@@ -385,13 +455,28 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 
 impl TestApp {
     pub async fn wait_ready(&self) {
-        for _ in 0..200 {
-            if self.get("/ready").await.status() == StatusCode::OK {
+        for _ in 0..400 {
+            // A server process may not be listening yet.
+            if let Ok(response) = self
+                .client
+                .get(format!("{}/ready", self.address))
+                .send()
+                .await
+                && response.status() == StatusCode::OK
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("the app did not become ready within 5 s");
+        panic!("the app did not become ready within 10 s");
+    }
+
+    /// The server's address and port, for raw connections.
+    pub fn socket_addr(&self) -> std::net::SocketAddr {
+        self.address
+            .trim_start_matches("http://")
+            .parse()
+            .expect("an address and port")
     }
 
     /// The claims of a valid token for `user`, as the provider issues them.
