@@ -331,6 +331,9 @@ pub struct TestApp {
     /// The app's own database, dropped after the test.
     pub database: TestDatabase,
     /// The server's process, when it runs in one ([`AppOptions::process`]).
+    // Used by `production.rs`, which projects generated before it do not have (this file is
+    // regenerated in them, `production.rs` never is).
+    #[allow(dead_code)]
     pub process: Option<ServerProcess>,
 }
 
@@ -356,6 +359,9 @@ impl ServerProcess {
 
     /// Sends SIGTERM, as an orchestrator stopping it would.
     #[cfg(unix)]
+    // Used by `production.rs`, which projects generated before it do not have (this file is
+    // regenerated in them, `production.rs` never is).
+    #[allow(dead_code)]
     pub fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -365,6 +371,9 @@ impl ServerProcess {
     }
 
     /// Its exit status, once it exits within `within`.
+    // Used by `production.rs`, which projects generated before it do not have (this file is
+    // regenerated in them, `production.rs` never is).
+    #[allow(dead_code)]
     pub async fn exit_status(&mut self, within: Duration) -> Option<ExitStatus> {
         let deadline = tokio::time::Instant::now() + within;
         while tokio::time::Instant::now() < deadline {
@@ -471,6 +480,9 @@ impl TestApp {
     }
 
     /// The server's address and port, for raw connections.
+    // Used by `production.rs`, which projects generated before it do not have (this file is
+    // regenerated in them, `production.rs` never is).
+    #[allow(dead_code)]
     pub fn socket_addr(&self) -> std::net::SocketAddr {
         self.address
             .trim_start_matches("http://")
