@@ -704,7 +704,7 @@ fn singular_of(plural_kebab: &str) -> Option<String> {
 }
 
 /// Every casing of the owned resource the templates need.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResourceNames {
     /// `blog-posts`
     pub plural_kebab: String,

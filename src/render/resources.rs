@@ -10,13 +10,9 @@ use crate::resource::{Field, FieldType, Resource, TEXT_MAX, enum_type_name};
 /// One resource, as the templates see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceContext {
-    pub plural_kebab: String,
-    pub plural_snake: String,
-    pub singular_snake: String,
-    pub singular_pascal: String,
-    pub plural_pascal: String,
-    pub singular_words: String,
-    pub plural_words: String,
+    /// Every casing of its name, at the top level (`resource.plural_snake`).
+    #[serde(flatten)]
+    pub names: ResourceNames,
     /// The version of its migration: `20250101000000`.
     pub migration: String,
     /// The column and JSON member that names one of these as a parent: `project_id`.
@@ -36,14 +32,10 @@ pub struct ResourceContext {
     /// The Rust types its store module uses: `NaiveDate`, `Uuid`, ... (a record always has an
     /// id, `DateTime<Utc>` timestamps).
     pub uses_date: bool,
-    /// A field with a default (the routes' `#[serde(default = ...)]` functions).
-    pub has_default: bool,
     /// A field that is optional (`?`): patches tell `null` from absent.
     pub has_optional: bool,
     /// A required field: patches refuse `null` for it.
     pub has_required: bool,
-    /// A field that is a `uuid` (besides the id and the parent's key).
-    pub has_uuid_field: bool,
     /// A field that is a `datetime`.
     pub has_datetime_field: bool,
     /// A JSON object with a valid value for every field (Rust `json!` syntax), and another
@@ -59,12 +51,8 @@ pub struct ResourceContext {
 /// A resource's parent or child, by name.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParentContext {
-    pub plural_kebab: String,
-    pub plural_snake: String,
-    pub singular_snake: String,
-    pub singular_pascal: String,
-    pub singular_words: String,
-    pub plural_words: String,
+    #[serde(flatten)]
+    pub names: ResourceNames,
     /// The child's column naming the parent: `project_id`.
     pub key: String,
     /// A valid body for a new one (Rust `json!` syntax).
@@ -93,8 +81,6 @@ pub struct FieldContext {
     /// (`100_000`).
     pub max_chars: u32,
     pub max_chars_literal: String,
-    /// The least characters of a `string` (1) or `text` (0).
-    pub min_chars: u32,
     /// An `enum`'s values, and their Rust variants.
     pub values: Vec<String>,
     pub variants: Vec<String>,
@@ -128,18 +114,9 @@ pub struct FieldContext {
     /// The Rust type of its value in a request body: an `int` is `fields::Int`, which also
     /// takes `3.0` (an integer to JSON Schema).
     pub body_type: String,
-    /// The same as a `#[param(...)]` of a list's filter, or empty.
-    pub format: Option<&'static str>,
 }
 
 impl ResourceContext {
-    /// Without its parent and children (for a parent's or child's own context).
-    fn new_flat(resource: &Resource, _all: &[Resource]) -> ResourceContext {
-        let mut alone = resource.clone();
-        alone.parent = None;
-        ResourceContext::new(&alone, &[])
-    }
-
     pub fn new(resource: &Resource, all: &[Resource]) -> ResourceContext {
         let names = resource.names();
         let fields: Vec<FieldContext> = resource
@@ -147,39 +124,25 @@ impl ResourceContext {
             .iter()
             .map(|field| FieldContext::new(resource, field))
             .collect();
-        let object = |value: fn(&FieldContext) -> &String, only_required: bool| {
-            let members: Vec<String> = fields
-                .iter()
-                .filter(|field| field.required || !only_required)
-                .map(|field| format!("{:?}: {}", field.name, value(field)))
-                .collect();
-            format!("{{ {} }}", members.join(", "))
-        };
-        let sample = object(|field| &field.sample, false);
-        let other = object(|field| &field.other, false);
-        let minimal = object(|field| &field.sample, true);
+        let sample = object(&fields, |field| &field.sample, false);
+        let other = object(&fields, |field| &field.other, false);
+        let minimal = object(&fields, |field| &field.sample, true);
         let parent = resource
             .parent
             .as_deref()
             .and_then(|parent| all.iter().find(|r| r.name == parent))
-            .map(|parent| ParentContext::new(parent, all));
+            .map(ParentContext::new);
         let children = all
             .iter()
             .filter(|r| r.parent.as_deref() == Some(resource.name.as_str()))
             .map(|child| {
-                let mut context = ParentContext::new(child, all);
+                let mut context = ParentContext::new(child);
                 context.key = resource.key();
                 context
             })
             .collect();
         ResourceContext {
-            plural_kebab: names.plural_kebab,
-            plural_snake: names.plural_snake,
-            singular_snake: names.singular_snake,
-            singular_pascal: names.singular_pascal,
-            plural_pascal: names.plural_pascal,
-            singular_words: names.singular_words,
-            plural_words: names.plural_words,
+            names,
             migration: resource.migration.clone(),
             key: resource.key(),
             parent,
@@ -189,10 +152,8 @@ impl ResourceContext {
             sorts: fields.iter().filter(|f| f.sortable).cloned().collect(),
             has_enum: fields.iter().any(|f| f.kind == "enum"),
             uses_date: fields.iter().any(|f| f.kind == "date"),
-            has_default: fields.iter().any(|f| f.default_rust.is_some()),
             has_optional: fields.iter().any(|f| f.optional),
             has_required: fields.iter().any(|f| !f.optional),
-            has_uuid_field: fields.iter().any(|f| f.kind == "uuid"),
             has_datetime_field: fields.iter().any(|f| f.kind == "datetime"),
             label: fields
                 .iter()
@@ -207,19 +168,32 @@ impl ResourceContext {
 }
 
 impl ParentContext {
-    fn new(resource: &Resource, all: &[Resource]) -> ParentContext {
-        let names: ResourceNames = resource.names();
+    fn new(resource: &Resource) -> ParentContext {
+        let fields: Vec<FieldContext> = resource
+            .fields
+            .iter()
+            .map(|field| FieldContext::new(resource, field))
+            .collect();
         ParentContext {
+            names: resource.names(),
             key: resource.key(),
-            sample: ResourceContext::new_flat(resource, all).sample,
-            plural_kebab: names.plural_kebab,
-            plural_snake: names.plural_snake,
-            singular_snake: names.singular_snake,
-            singular_pascal: names.singular_pascal,
-            singular_words: names.singular_words,
-            plural_words: names.plural_words,
+            sample: object(&fields, |field| &field.sample, false),
         }
     }
+}
+
+/// A JSON object (Rust `json!` syntax) of `value` of each field, or of the required ones only.
+fn object(
+    fields: &[FieldContext],
+    value: fn(&FieldContext) -> &String,
+    only_required: bool,
+) -> String {
+    let members: Vec<String> = fields
+        .iter()
+        .filter(|field| field.required || !only_required)
+        .map(|field| format!("{:?}: {}", field.name, value(field)))
+        .collect();
+    format!("{{ {} }}", members.join(", "))
 }
 
 /// Rust keywords a field may be named after, written as raw identifiers (`r#type`).
@@ -244,10 +218,10 @@ impl FieldContext {
             name.clone()
         };
         let quoted = format!("\"{name}\"");
-        let (max_chars, min_chars) = match field.ty {
-            FieldType::String { max } => (max, 1),
-            FieldType::Text => (TEXT_MAX, 0),
-            _ => (0, 0),
+        let max_chars = match field.ty {
+            FieldType::String { max } => max,
+            FieldType::Text => TEXT_MAX,
+            _ => 0,
         };
         let (values, variants) = match &field.ty {
             FieldType::Enum(values) => (
@@ -327,10 +301,6 @@ impl FieldContext {
             FieldType::Int => "fields::Int".to_owned(),
             _ => rust_type.clone(),
         };
-        let format = match field.ty {
-            FieldType::Uuid => Some("Uuid"),
-            _ => None,
-        };
         let doc = match &field.ty {
             FieldType::String { max } => {
                 format!("1 to {max} characters, not all whitespace, no NUL.")
@@ -366,7 +336,6 @@ impl FieldContext {
             required: !field.optional && field.default.is_none(),
             max_chars,
             max_chars_literal: rust_literal(max_chars),
-            min_chars,
             default_rust: field
                 .default
                 .as_deref()
@@ -394,7 +363,6 @@ impl FieldContext {
             schema_args,
             schema,
             body_type,
-            format,
             name,
         }
     }
