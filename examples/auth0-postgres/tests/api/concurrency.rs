@@ -6,12 +6,17 @@ use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::helpers::{TestApp, item_path, new_item, spawn_app};
 
 const USERS: usize = 8;
 const PER_USER: usize = 12;
+/// Requests in flight at once. The server closes a client address's connections beyond
+/// `MAX_CONNECTIONS_PER_IP` (256) at once, and every request here comes from 127.0.0.1: with one
+/// change per field, an unbounded round would open more than that on a slow machine.
+const IN_FLIGHT: usize = 64;
 
 fn user_name(n: usize) -> String {
     format!("user-{n}")
@@ -73,13 +78,16 @@ async fn join_all<T: 'static>(mut tasks: JoinSet<T>) -> Vec<T> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_users_lose_no_write_and_see_only_their_own() {
     let app = Arc::new(spawn_app().await);
+    let gate = Arc::new(Semaphore::new(IN_FLIGHT));
 
-    // Every user creates all of theirs at once, while every user keeps listing.
+    // Every user creates all of theirs at once (`IN_FLIGHT` requests at a time), while every
+    // user keeps listing.
     let mut tasks = JoinSet::new();
     for n in 0..USERS {
         for i in 0..PER_USER {
-            let app = app.clone();
+            let (app, gate) = (app.clone(), gate.clone());
             tasks.spawn(async move {
+                let _turn = gate.acquire().await.unwrap();
                 let user = user_name(n);
                 let response = app.create_item(&user, &app.token(&user), &new_item()).await;
                 assert_eq!(response.status(), StatusCode::CREATED, "{user} item {i}");
@@ -87,10 +95,11 @@ async fn concurrent_users_lose_no_write_and_see_only_their_own() {
                 Done::Created(n, i, created["id"].as_str().unwrap().to_owned())
             });
         }
-        let app = app.clone();
+        let (app, gate) = (app.clone(), gate.clone());
         tasks.spawn(async move {
             let mut seen = BTreeSet::new();
             for _ in 0..3 {
+                let _turn = gate.acquire().await.unwrap();
                 seen.extend(ids_of(&list_own(&app, &user_name(n)).await));
             }
             Done::Listed(n, seen)
@@ -126,8 +135,9 @@ async fn concurrent_users_lose_no_write_and_see_only_their_own() {
         let user = user_name(n);
         let path = item_path(&user, id);
         if i % 3 == 0 {
-            let app = app.clone();
+            let (app, gate) = (app.clone(), gate.clone());
             tasks.spawn(async move {
+                let _turn = gate.acquire().await.unwrap();
                 let token = app.token(&user);
                 let response = app.request(Method::DELETE, &path, Some(&token), None).await;
                 assert_eq!(response.status(), StatusCode::NO_CONTENT, "delete {path}");
@@ -137,8 +147,9 @@ async fn concurrent_users_lose_no_write_and_see_only_their_own() {
         }
         for (field, value) in changed.as_object().unwrap() {
             let change = json!({ field: value });
-            let (app, user, path) = (app.clone(), user.clone(), path.clone());
+            let (app, gate, user, path) = (app.clone(), gate.clone(), user.clone(), path.clone());
             tasks.spawn(async move {
+                let _turn = gate.acquire().await.unwrap();
                 let token = app.token(&user);
                 let response = app
                     .request(Method::PATCH, &path, Some(&token), Some(&change))
@@ -153,10 +164,11 @@ async fn concurrent_users_lose_no_write_and_see_only_their_own() {
         }
     }
     for n in 0..USERS {
-        let app = app.clone();
+        let (app, gate) = (app.clone(), gate.clone());
         tasks.spawn(async move {
             let mut seen = BTreeSet::new();
             for _ in 0..3 {
+                let _turn = gate.acquire().await.unwrap();
                 seen.extend(ids_of(&list_own(&app, &user_name(n)).await));
             }
             Some((n, seen))
