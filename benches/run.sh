@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The benchmark of issue 7: the generated server (HS256 and Better Auth EdDSA) against the FastAPI
-# peer, and the CLI. Not part of `cargo test`. From the repository root:
+# The benchmark of issues 7, 13 and 16: the generated server (HS256, Better Auth EdDSA, and HS256
+# with tasks of eight fields) against the FastAPI peer, with a plain axum server as the ceiling of
+# `/health`, and the CLI. Not part of `cargo test`. From the repository root:
 #
 #   benches/run.sh                 # about 6 minutes once built; prints the report
 #   benches/run.sh --cold-builds   # also cold debug and release builds of a generated project
@@ -12,13 +13,13 @@
 # What it does, all under target/bench/:
 #   1. installs wrk (apt-get) when missing; creates the venv target/bench/venv and installs the
 #      peer's dependencies, pinned in benches/requirements.txt;
-#   2. builds authgate (release), generates two projects (`--provider shared-secret --alg HS256`
-#      and the default Better Auth EdDSA one), each with the Cargo.lock authgate writes (the
-#      versions its tests ran), and builds them in release mode into one CARGO_TARGET_DIR,
-#      target/bench/cargo;
-#   3. bench.py: starts the peer (uvicorn[standard], 2 workers) and both servers on 127.0.0.1 with
-#      fresh SQLite files and the rate limit off, a loopback JWKS with an Ed25519 key made at run
-#      time, mints tokens, seeds 10 tasks for u1 (and 1 for u2) through each API, runs
+#   2. builds authgate (release), generates three projects (`--provider shared-secret --alg HS256`,
+#      the default Better Auth EdDSA one, and the HS256 one with eight fields), each with the
+#      Cargo.lock authgate writes (the versions its tests ran), and builds them and
+#      benches/plain-axum in release mode into one CARGO_TARGET_DIR, target/bench/cargo;
+#   3. bench.py: starts the peer (uvicorn[standard], 2 workers), the three servers and plain
+#      axum (`/health` only) on 127.0.0.1 with fresh SQLite files and the rate limit off, a
+#      loopback JWKS with an Ed25519 key made at run time, mints tokens, seeds 10 tasks for u1 (and 1 for u2) through each API, runs
 #      `wrk -t2 -c32 -d10s --latency` with the peer's lua/bench.lua (EXPECT) for each scenario
 #      and server, and prints the table (also in target/bench/results.md and results.json).
 # Exit status: 0 when every response had its expected status, 1 when a scenario failed, 2 when
@@ -81,9 +82,14 @@ generate fields8 --provider shared-secret --alg HS256 --resource tasks \
     --field 'due:date?' --field 'priority:enum(low|normal|high)=normal' --field 'estimate:int?' \
     --field 'remind_at:datetime?' --field 'assignee:uuid?'
 
+# The baseline: plain axum with one route, built with the same toolchain and its own lock file.
+log "building plain-axum (release)"
+cargo build --release --quiet --locked --manifest-path benches/plain-axum/Cargo.toml
+
 # 3. Measurements and the report.
 exec "$venv/bin/python" benches/bench.py --repo "$repo" --work "$work" --authgate "$authgate" \
     --peer "$peer" --venv "$venv" --cargo-target "$CARGO_TARGET_DIR" \
     --project "hs256=$CARGO_TARGET_DIR/release/hs256" \
     --project "eddsa=$CARGO_TARGET_DIR/release/eddsa" \
-    --project "fields8=$CARGO_TARGET_DIR/release/fields8" "$@"
+    --project "fields8=$CARGO_TARGET_DIR/release/fields8" \
+    --plain "$CARGO_TARGET_DIR/release/plain-axum" "$@"

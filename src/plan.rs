@@ -121,6 +121,12 @@ pub const PLAN: &[Entry] = &[
     // Only the chosen storage backend.
     entry(
         "storage/sqlite",
+        ".cargo/config.toml",
+        When::Storage(Storage::Sqlite),
+        Never,
+    ),
+    entry(
+        "storage/sqlite",
         "src/store/sqlite.rs",
         When::Storage(Storage::Sqlite),
         Never,

@@ -128,6 +128,24 @@ pub fn isolate_nested_cargo(command: &mut Command) {
             command.env_remove(&name);
         }
     }
+    command.env("LIBSQLITE3_FLAGS", sqlite_flags());
+}
+
+/// The flags generated SQLite projects compile SQLite with (the `LIBSQLITE3_FLAGS` of their
+/// `.cargo/config.toml`), given to every nested build: a project without that file (memory,
+/// PostgreSQL, an upgraded one of the previous release) that compiles SQLite would otherwise
+/// recompile libsqlite3-sys, and every crate above it, in the shared target directory.
+fn sqlite_flags() -> String {
+    let path = repo_dir().join("templates/storage/sqlite/dot-cargo/config.toml.jinja");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let config: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{} is not TOML: {e}", path.display()));
+    config["env"]["LIBSQLITE3_FLAGS"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{} sets no LIBSQLITE3_FLAGS", path.display()))
+        .to_owned()
 }
 
 /// The last `lines` lines of `text`, with a note of how many were left out.
