@@ -3,7 +3,7 @@
 # with tasks of eight fields) against the FastAPI peer, with a plain axum server as the ceiling of
 # `/health`, and the CLI. Not part of `cargo test`. From the repository root:
 #
-#   benches/run.sh                 # about 6 minutes once built; prints the report
+#   benches/run.sh                 # about 8 minutes once built; prints the report
 #   benches/run.sh --cold-builds   # also cold debug and release builds of a generated project
 #
 # Options after the script name go to benches/bench.py: --runs N (wrk runs per scenario and
