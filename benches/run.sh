@@ -19,9 +19,10 @@
 #      benches/plain-axum in release mode into one CARGO_TARGET_DIR, target/bench/cargo;
 #   3. bench.py: starts the peer (uvicorn[standard], 2 workers), the three servers and plain
 #      axum (`/health` only) on 127.0.0.1 with fresh SQLite files and the rate limit off, a
-#      loopback JWKS with an Ed25519 key made at run time, mints tokens, seeds 10 tasks for u1 (and 1 for u2) through each API, runs
-#      `wrk -t2 -c32 -d10s --latency` with the peer's lua/bench.lua (EXPECT) for each scenario
-#      and server, and prints the table (also in target/bench/results.md and results.json).
+#      loopback JWKS with an Ed25519 key made at run time, mints tokens, seeds 10 tasks for u1
+#      (and 1 for u2) through each API, runs `wrk -t2 -c32 -d10s --latency` with the peer's
+#      lua/bench.lua (EXPECT) for each scenario and server (plain axum: `/health` only), and
+#      prints the table (also in target/bench/results.md and results.json).
 # Exit status: 0 when every response had its expected status, 1 when a scenario failed, 2 when
 # something could not be built or started.
 set -euo pipefail
