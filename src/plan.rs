@@ -89,6 +89,7 @@ pub const PLAN: &[Entry] = &[
     entry("base", "src/client_ip.rs", Always, Never),
     entry("base", "src/config.rs", Always, Never),
     entry("base", "src/error.rs", Always, Never),
+    entry("base", "src/hardening.rs", Always, Never),
     entry("base", "src/server.rs", Always, Never),
     entry("base", "src/telemetry.rs", Always, Never),
     entry("base", "src/routes/mod.rs", Always, Never),

@@ -3,22 +3,23 @@
 //! shutdown that lets requests in flight finish, but not forever.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use crate::auth::SettingError;
 use crate::client_ip::TrustedProxies;
@@ -173,15 +174,21 @@ fn open_files_limit() -> u64 {
     16_384
 }
 
-/// Serves `router` on `listener` until `stop` completes, then stops accepting, lets the
+/// Serves `service` on `listener` until `stop` completes, then stops accepting, lets the
 /// requests in flight finish for up to `settings.shutdown_timeout`, and closes what is left.
-pub async fn serve(
+/// With `connect_info`, each request carries its peer's address (`ConnectInfo`), for the
+/// per-address rate limiter, the one reader of it.
+pub async fn serve<S>(
     listener: TcpListener,
-    router: Router,
+    service: S,
+    connect_info: bool,
     settings: ServerSettings,
     trusted_proxies: TrustedProxies,
     stop: impl Future<Output = ()>,
-) {
+) where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(settings.header_read_timeout)
@@ -216,7 +223,8 @@ pub async fn serve(
                 let connection = Connection {
                     stream,
                     peer,
-                    router: router.clone(),
+                    connect_info,
+                    service: service.clone(),
                     keep_alive: settings.keep_alive_timeout,
                     stopped: stopped.clone(),
                 };
@@ -309,22 +317,29 @@ impl Drop for Slot {
 }
 
 /// One accepted connection and what serving it needs.
-struct Connection {
+struct Connection<S> {
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    /// Whether requests carry `peer` as `ConnectInfo`.
+    connect_info: bool,
+    service: S,
     keep_alive: Option<Duration>,
     stopped: watch::Receiver<bool>,
 }
 
-impl Connection {
+impl<S> Connection<S>
+where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
     /// Serves requests until the client leaves, the connection is idle for longer than
     /// `keep_alive`, or the server stops (then the request in flight, if any, finishes first).
     async fn serve(self, http: http1::Builder, _slot: Slot) {
         let Self {
             stream,
             peer,
-            router,
+            connect_info,
+            service,
             keep_alive,
             mut stopped,
         } = self;
@@ -334,10 +349,12 @@ impl Connection {
         let service = {
             let activity = activity.clone();
             hyper::service::service_fn(move |mut request: Request<Incoming>| {
-                // What `into_make_service_with_connect_info` would add: the rate limiter reads it.
-                request.extensions_mut().insert(ConnectInfo(peer));
+                if connect_info {
+                    // What `into_make_service_with_connect_info` would add.
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                }
                 activity.begin();
-                let response = router.clone().oneshot(request);
+                let response = service.clone().oneshot(request);
                 let activity = activity.clone();
                 async move {
                     let response = response.await;

@@ -1,5 +1,6 @@
 //! One error type for every handler: a status and a uniform JSON body. Internal errors are
-//! logged with their cause chain and answered with an opaque 500.
+//! answered with an opaque 500, and logged with their cause chain (by `hardening`, which knows
+//! the request).
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -19,6 +20,11 @@ pub struct ErrorBody {
     pub error: &'static str,
     pub message: String,
 }
+
+/// The cause of a 500 or a 503, carried on the answer to the log line that `hardening` writes
+/// with the request's method, path and id.
+#[derive(Debug, Clone)]
+pub struct Failure(pub String);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -76,25 +82,24 @@ impl IntoResponse for ApiError {
         if let Self::Auth(error) = self {
             return error.into_response();
         }
-        // The request id is on the enclosing span (see `lib.rs`).
-        match &self {
-            Self::Internal(error) => {
-                tracing::error!(error = format!("{error:#}"), "request failed");
-            }
-            Self::Unavailable(error) => {
-                tracing::warn!(error = format!("{error:#}"), "answered 503");
-            }
-            _ => {}
-        }
+        let failure = match &self {
+            Self::Internal(error) | Self::Unavailable(error) => Some(Failure(format!("{error:#}"))),
+            _ => None,
+        };
         let (status, code) = self.status_and_code();
         let body = Json(ErrorBody {
             error: code,
             message: self.to_string(),
         });
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            return (status, [(header::RETRY_AFTER, "1")], body).into_response();
+        let mut response = if status == StatusCode::SERVICE_UNAVAILABLE {
+            (status, [(header::RETRY_AFTER, "1")], body).into_response()
+        } else {
+            (status, body).into_response()
+        };
+        if let Some(failure) = failure {
+            response.extensions_mut().insert(failure);
         }
-        (status, body).into_response()
+        response
     }
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod hardening;
 pub mod routes;
 pub mod server;
 pub mod store;
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::{FromRef, FromRequestParts, State};
-use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -28,21 +29,15 @@ use tower_governor::GovernorError;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthUser, Verifier};
 use crate::client_ip::{ClientIpKeyExtractor, TrustedProxies};
 use crate::config::{AppEnv, BODY_LIMIT_BYTES, Config, REQUEST_TIMEOUT, RateLimit};
 use crate::error::{ApiError, ErrorBody};
+use crate::hardening::Hardened;
 use crate::server::ServerSettings;
 use crate::store::Store;
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -60,7 +55,9 @@ impl FromRef<AppState> for Arc<Verifier> {
 /// The server, bound and ready to run.
 pub struct Application {
     listener: TcpListener,
-    router: Router,
+    router: Hardened,
+    /// Whether requests carry the client's address: the per-address rate limiter reads it.
+    connect_info: bool,
     server: ServerSettings,
     trusted_proxies: TrustedProxies,
     /// `/metrics`, on a listener of its own, when `METRICS_ADDR` is set.
@@ -92,6 +89,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            connect_info: config.rate_limit.is_some(),
             server: config.server,
             trusted_proxies: config.trusted_proxies,
             metrics,
@@ -130,6 +128,7 @@ impl Application {
         let api = server::serve(
             self.listener,
             self.router,
+            self.connect_info,
             self.server.clone(),
             self.trusted_proxies.clone(),
             until_stopped(),
@@ -139,6 +138,7 @@ impl Application {
                 let metrics = server::serve(
                     listener,
                     router,
+                    false,
                     self.server,
                     self.trusted_proxies,
                     until_stopped(),
@@ -153,8 +153,8 @@ impl Application {
     }
 }
 
-/// The whole HTTP stack: the routes, and the hardening layers around them.
-pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
+/// The whole HTTP stack: the routes, and the protections around them.
+pub fn router(state: AppState, config: &Config) -> anyhow::Result<Hardened> {
     let mut api = routes::api();
     if let Some(limit) = config.user_rate_limit {
         // Inside the authentication below: keyed by the user it found.
@@ -173,51 +173,22 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
     if config.app_env == AppEnv::Development {
         app = app.merge(routes::docs());
     }
-    let hsts = config.app_env == AppEnv::Production;
     let app = app
         .fallback(|| async { ApiError::NotFound })
-        .with_state(state)
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(cors(&config.cors_allowed_origins))
-        .layer(axum::middleware::map_response_with_state(
-            hsts,
-            security_headers,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(axum::middleware::map_response(timeout_body))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
-        }))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let request_id = request
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|id| id.to_str().ok())
-                    .unwrap_or_default();
-                // The path only: neither the query string nor any header is logged.
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id,
-                )
-            }),
-        )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::AUTHORIZATION,
-            header::COOKIE,
-        ]));
-    if config.metrics_addr.is_some() {
-        // Outermost, so that every answer is counted, the limits' and the timeout's too.
-        return Ok(app.layer(axum::middleware::from_fn(telemetry::record_request)));
-    }
-    Ok(app)
+        .with_state(state);
+    let app = if config.metrics_addr.is_some() {
+        // Around every route and the fallback, so that every answer is counted.
+        app.layer(axum::middleware::from_fn(telemetry::record_request))
+    } else {
+        app
+    };
+    Ok(Hardened::new(
+        app,
+        cors(&config.cors_allowed_origins),
+        config.app_env == AppEnv::Production,
+        BODY_LIMIT_BYTES,
+        REQUEST_TIMEOUT,
+    ))
 }
 
 /// A token bucket per key (a client's address, a user); over the limit is 429 with
@@ -306,15 +277,6 @@ fn too_many_requests(error: GovernorError) -> Response {
     }
 }
 
-/// The timeout layer answers 408 with an empty body, and nothing else answers 408: give it the
-/// JSON body of every other error.
-async fn timeout_body(response: Response) -> Response {
-    if response.status() == StatusCode::REQUEST_TIMEOUT {
-        return ApiError::Timeout.into_response();
-    }
-    response
-}
-
 fn cors(allowed_origins: &[HeaderValue]) -> CorsLayer {
     // Tokens travel in the Authorization header, not in cookies: credentials stay disallowed.
     CorsLayer::new()
@@ -328,28 +290,6 @@ fn cors(allowed_origins: &[HeaderValue]) -> CorsLayer {
         ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600))
-}
-
-/// nosniff, no framing, no referrer, no caching; HSTS in production (served behind TLS).
-async fn security_headers(State(hsts): State<bool>, mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if hsts {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
-        );
-    }
-    response
 }
 
 async fn shutdown_signal() {
