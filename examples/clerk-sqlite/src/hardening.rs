@@ -253,6 +253,8 @@ impl Future for HardenedFuture {
             }
         }
         let headers = response.headers_mut();
+        // Grown once, not once per header.
+        headers.reserve(this.shared.headers.len() + 1);
         for (name, value) in &this.shared.headers {
             headers.insert(name, value.clone());
         }
@@ -334,10 +336,6 @@ mod tests {
         Hardened::new(router, cors, true, BODY_LIMIT, TIMEOUT)
     }
 
-    fn get_request(path: &str) -> axum::http::request::Builder {
-        Request::get(path)
-    }
-
     async fn send(request: axum::http::request::Builder, body: Body) -> Response {
         hardened()
             .oneshot(request.body(body).unwrap())
@@ -378,7 +376,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_is_a_500_with_every_header() {
-        let response = send(get_request("/panics"), Body::empty()).await;
+        let response = send(Request::get("/panics"), Body::empty()).await;
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_protected(&response);
         assert_eq!(error_code(response).await, "internal");
@@ -387,7 +385,7 @@ mod tests {
     #[tokio::test]
     async fn a_handler_past_the_deadline_is_a_408() {
         let started = Instant::now();
-        let response = send(get_request("/hangs"), Body::empty()).await;
+        let response = send(Request::get("/hangs"), Body::empty()).await;
         assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
         assert!(started.elapsed() >= TIMEOUT);
         assert_protected(&response);
@@ -396,7 +394,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_handler_that_waits_within_the_deadline_answers() {
-        let response = send(get_request("/waits"), Body::empty()).await;
+        let response = send(Request::get("/waits"), Body::empty()).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_protected(&response);
         assert_eq!(text(response).await, "in time");
@@ -406,7 +404,7 @@ mod tests {
     async fn a_plain_request_id_is_kept_and_any_other_replaced() {
         let id = |response: &Response| response.headers()[&REQUEST_ID].to_str().unwrap().to_owned();
         let kept = send(
-            get_request("/ok").header(&REQUEST_ID, "edge-42.a_b"),
+            Request::get("/ok").header(&REQUEST_ID, "edge-42.a_b"),
             Body::empty(),
         )
         .await;
@@ -418,10 +416,10 @@ mod tests {
             &"a".repeat(MAX_REQUEST_ID_LEN + 1),
             "",
         ] {
-            let response = send(get_request("/ok").header(&REQUEST_ID, sent), Body::empty()).await;
+            let response = send(Request::get("/ok").header(&REQUEST_ID, sent), Body::empty()).await;
             generated.push(id(&response));
         }
-        generated.push(id(&send(get_request("/ok"), Body::empty()).await));
+        generated.push(id(&send(Request::get("/ok"), Body::empty()).await));
         for id in &generated {
             assert_eq!(id.len(), 32, "{id}");
             assert!(id.bytes().all(|byte| byte.is_ascii_hexdigit()), "{id}");
@@ -433,7 +431,7 @@ mod tests {
 
     #[tokio::test]
     async fn cors_answers_only_requests_with_an_origin() {
-        let plain = send(get_request("/ok"), Body::empty()).await;
+        let plain = send(Request::get("/ok"), Body::empty()).await;
         assert!(
             !plain
                 .headers()
@@ -441,7 +439,7 @@ mod tests {
         );
         assert!(!plain.headers().contains_key(header::VARY));
         let cross = send(
-            get_request("/ok").header(header::ORIGIN, ORIGIN),
+            Request::get("/ok").header(header::ORIGIN, ORIGIN),
             Body::empty(),
         )
         .await;
@@ -457,7 +455,7 @@ mod tests {
             "GET"
         );
         let other = send(
-            get_request("/ok").header(header::ORIGIN, "https://evil.example"),
+            Request::get("/ok").header(header::ORIGIN, "https://evil.example"),
             Body::empty(),
         )
         .await;
@@ -470,7 +468,7 @@ mod tests {
 
     #[tokio::test]
     async fn credentials_reach_handlers_marked_sensitive() {
-        let request = get_request("/sensitive")
+        let request = Request::get("/sensitive")
             .header(header::AUTHORIZATION, "Bearer secret")
             .header(header::COOKIE, "session=secret");
         assert_eq!(text(send(request, Body::empty()).await).await, "true true");
