@@ -1,21 +1,30 @@
 //! The HTTP server: its own accept loop, so that no client holds more than its share of the
 //! connections and none waits for a descriptor; a deadline on every request's head; and a
 //! shutdown that lets requests in flight finish, but not forever.
+//!
+//! The deadlines on heads are kept by one timer per connection, which sleeps until the
+//! connection has had no request in flight for too long, rather than by hyper's header-read
+//! timeout, which arms and drops a timer for every request (about a tenth of what `/health`
+//! costs; see the README's benchmarks).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::response::Response;
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
+use pin_project_lite::pin_project;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -38,10 +47,11 @@ const MAX_TIMEOUT_SECS: u64 = 3600;
 /// `MAX_CONNECTIONS`, `MAX_CONNECTIONS_PER_IP`, `SHUTDOWN_TIMEOUT_SECS`).
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
-    /// The longest a client may take to send a request's head (its line and headers), counted
-    /// from the end of the previous response on a reused connection.
+    /// The longest a new connection may take to send its first request's head (its line and
+    /// headers).
     pub header_read_timeout: Duration,
-    /// How long a connection may sit idle between requests; `None`: one request per connection.
+    /// The longest a connection may take, after an answer, to send its next request's head
+    /// (idle or sending part of it); `None`: one request per connection.
     pub keep_alive_timeout: Option<Duration>,
     /// Connections open at once; more are closed as soon as they are accepted.
     pub max_connections: usize,
@@ -78,13 +88,13 @@ impl ServerSettings {
         }
         let keep_alive_secs = secs(errors, "KEEP_ALIVE_TIMEOUT_SECS", 5);
         if keep_alive_secs > header_read_secs {
-            // hyper waits for the next request's head from the end of the previous response.
+            // Else one quick request would buy a client a longer wait than a new connection gets.
             errors.push(SettingError::new(
                 "KEEP_ALIVE_TIMEOUT_SECS",
                 format!(
                     "`{keep_alive_secs}` is longer than HEADER_READ_TIMEOUT_SECS \
-                     ({header_read_secs}), which also bounds the wait for the next request; \
-                     raise both"
+                     ({header_read_secs}): a reused connection gets no longer for a head than a \
+                     new one; raise both"
                 ),
             ));
         }
@@ -190,9 +200,7 @@ pub async fn serve<S>(
     S::Future: Send,
 {
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(settings.header_read_timeout)
-        .keep_alive(settings.keep_alive_timeout.is_some());
+    http.keep_alive(settings.keep_alive_timeout.is_some());
     let limits = Arc::new(Limits {
         open: AtomicUsize::new(0),
         per_ip: Mutex::new(HashMap::new()),
@@ -225,6 +233,7 @@ pub async fn serve<S>(
                     peer,
                     connect_info,
                     service: service.clone(),
+                    header_read_timeout: settings.header_read_timeout,
                     keep_alive: settings.keep_alive_timeout,
                     stopped: stopped.clone(),
                 };
@@ -323,6 +332,7 @@ struct Connection<S> {
     /// Whether requests carry `peer` as `ConnectInfo`.
     connect_info: bool,
     service: S,
+    header_read_timeout: Duration,
     keep_alive: Option<Duration>,
     stopped: watch::Receiver<bool>,
 }
@@ -332,14 +342,17 @@ where
     S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send,
 {
-    /// Serves requests until the client leaves, the connection is idle for longer than
-    /// `keep_alive`, or the server stops (then the request in flight, if any, finishes first).
+    /// Serves requests until the client leaves, the connection has had no request in flight
+    /// for too long (`header_read_timeout` before its first, `keep_alive` after an answer: a
+    /// head that is still incomplete counts as none), or the server stops (then the request in
+    /// flight, if any, finishes first).
     async fn serve(self, http: http1::Builder, _slot: Slot) {
         let Self {
             stream,
             peer,
             connect_info,
             service,
+            header_read_timeout,
             keep_alive,
             mut stopped,
         } = self;
@@ -353,31 +366,36 @@ where
                     // What `into_make_service_with_connect_info` would add.
                     request.extensions_mut().insert(ConnectInfo(peer));
                 }
-                activity.begin();
+                let in_flight = InFlight::begin(activity.clone());
                 let response = service.clone().oneshot(request);
-                let activity = activity.clone();
                 async move {
-                    let response = response.await;
-                    activity.end();
-                    response
+                    let response = response.await?;
+                    Ok::<_, Infallible>(response.map(|body| Answer {
+                        body,
+                        _in_flight: in_flight,
+                    }))
                 }
             })
         };
         let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::pin!(connection);
+        // Without keep-alive, hyper closes the connection after its first answer.
+        let between = keep_alive.unwrap_or(header_read_timeout);
         let mut closing = false;
         loop {
             tokio::select! {
+                biased;
                 result = connection.as_mut() => {
                     if let Err(error) = result {
-                        // A head too slow, a client gone: routine, not worth a warning.
+                        // A client gone, a malformed head: routine, not worth a warning.
                         tracing::debug!(%error, %peer, "connection ended");
                     }
                     return;
                 }
-                () = activity.idle_for(keep_alive.unwrap_or(Duration::MAX)), if !closing && keep_alive.is_some() => {
-                    connection.as_mut().graceful_shutdown();
-                    closing = true;
+                // Dropping the connection closes it: nothing is in flight.
+                () = activity.idle_for(header_read_timeout, between) => {
+                    tracing::debug!(%peer, "no request in time: connection closed");
+                    return;
                 }
                 _ = stopped.wait_for(|stopped| *stopped), if !closing => {
                     connection.as_mut().graceful_shutdown();
@@ -392,6 +410,8 @@ where
 struct Activity {
     started: Instant,
     in_flight: AtomicUsize,
+    /// Whether a request has been answered on this connection.
+    answered: AtomicBool,
     /// When the last request ended, in milliseconds after `started`.
     idle_since_ms: AtomicU64,
 }
@@ -401,23 +421,28 @@ impl Activity {
         Self {
             started: Instant::now(),
             in_flight: AtomicUsize::new(0),
+            answered: AtomicBool::new(false),
             idle_since_ms: AtomicU64::new(0),
         }
-    }
-
-    fn begin(&self) {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
     }
 
     fn end(&self) {
         let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.idle_since_ms.store(now, Ordering::Release);
+        self.answered.store(true, Ordering::Release);
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// Completes once the connection has had no request in flight for `limit`.
-    async fn idle_for(&self, limit: Duration) {
+    /// Completes once the connection has had no request in flight for `first` since it was
+    /// opened, or for `between` since its last answer. One timer, which wakes when the
+    /// deadline it slept for has passed, not at every request.
+    async fn idle_for(&self, first: Duration, between: Duration) {
         loop {
+            let limit = if self.answered.load(Ordering::Acquire) {
+                between
+            } else {
+                first
+            };
             let idle_since =
                 self.started + Duration::from_millis(self.idle_since_ms.load(Ordering::Acquire));
             let deadline = idle_since + limit;
@@ -429,6 +454,52 @@ impl Activity {
                 tokio::time::sleep_until(deadline.into()).await;
             }
         }
+    }
+}
+
+/// A request in flight on its connection, from the moment its head is read until hyper has
+/// taken the last of its answer's body (or the request is dropped).
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn begin(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(activity)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+pin_project! {
+    /// An answer's body, which keeps its request in flight until it is all sent.
+    struct Answer {
+        #[pin]
+        body: Body,
+        _in_flight: InFlight,
+    }
+}
+
+impl HttpBody for Answer {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        self.project().body.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 

@@ -17,7 +17,9 @@ use super::{Cursor, SortKey, StoreError};
 use crate::auth::SettingError;
 use crate::config::parse_or;
 
-/// How long a write waits for another connection's write to finish before it gives up (503).
+/// How long a connection waits for a lock before it gives up (503). The one writer takes no
+/// lock another write holds, so this is left to a checkpoint, or to another process writing to
+/// the same file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where the data lives, and how the connection pool behaves.
@@ -25,7 +27,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct DatabaseSettings {
     /// May hold credentials, so it is never logged.
     pub url: SecretString,
-    /// The most connections the pool opens (`DATABASE_MAX_CONNECTIONS`).
+    /// The most connections that read at once (`DATABASE_MAX_CONNECTIONS`); writes go through
+    /// one more connection of their own.
     pub max_connections: u32,
     /// How long a request waits for a free connection before it is answered with 503
     /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
@@ -90,7 +93,12 @@ impl DatabaseSettings {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    /// Reads, up to `DATABASE_MAX_CONNECTIONS` at once; WAL mode lets them run beside a write.
+    readers: SqlitePool,
+    /// Writes, one at a time, in the order they arrive. SQLite lets one connection write at a
+    /// time: writes on several connections would queue in its busy handler instead, which
+    /// sleeps in steps of up to 100 ms.
+    writer: SqlitePool,
 }
 
 impl Store {
@@ -113,28 +121,37 @@ impl Store {
                 format!("cannot create the database directory `{}`", dir.display())
             })?;
         }
-        let pool = SqlitePoolOptions::new()
-            // A file cannot drop a connection: pinging it before every use would only cost a
-            // round trip to the connection's thread.
-            .test_before_acquire(false)
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout)
-            .connect_with(options)
+        // A file cannot drop a connection: pinging it before every use would only cost a round
+        // trip to the connection's thread.
+        let pool = |max_connections| {
+            SqlitePoolOptions::new()
+                .test_before_acquire(false)
+                .max_connections(max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+        };
+        let writer = pool(1)
+            .connect_with(options.clone())
             .await
             .context("cannot open the sqlite database")?;
         sqlx::migrate!()
-            .run(&pool)
+            .run(&writer)
             .await
             .context("cannot apply database migrations")?;
-        Ok(Self { pool })
+        let readers = pool(settings.max_connections)
+            .connect_with(options.read_only(true))
+            .await
+            .context("cannot open the sqlite database for reading")?;
+        Ok(Self { readers, writer })
     }
 
-    /// A connection from the pool; failing to get one is the database being unavailable.
-    pub(super) async fn connection(&self) -> Result<PoolConnection<sqlx::Sqlite>, StoreError> {
-        self.pool
-            .acquire()
-            .await
-            .map_err(|error| StoreError::Unavailable(error.into()))
+    /// A connection that reads; failing to get one is the database being unavailable.
+    pub(super) async fn connection(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        acquire(&self.readers).await
+    }
+
+    /// The connection that writes, once the writes before it are done.
+    pub(super) async fn writer(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        acquire(&self.writer).await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
@@ -146,10 +163,19 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// The pool's connections: `(open, idle)`, for `/metrics`.
+    /// The pools' connections, the writer's included: `(open, idle)`, for `/metrics`.
     pub fn pool_usage(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+        (
+            self.readers.size() + self.writer.size(),
+            self.readers.num_idle() + self.writer.num_idle(),
+        )
     }
+}
+
+async fn acquire(pool: &SqlitePool) -> Result<PoolConnection<Sqlite>, StoreError> {
+    pool.acquire()
+        .await
+        .map_err(|error| StoreError::Unavailable(error.into()))
 }
 
 /// Continues a list after `after`: by insertion (`column` none), or by `column` (nulls last,

@@ -32,16 +32,21 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
     }
 }
 
-#[tokio::test]
-async fn a_client_that_sends_its_head_too_slowly_is_disconnected() {
-    let app = spawn_app_with(AppOptions {
+/// A server that gives a connection 1 s for a request's head, its first or its next.
+async fn spawn_impatient_app() -> TestApp {
+    spawn_app_with(AppOptions {
         env: vec![
             ("HEADER_READ_TIMEOUT_SECS", "1".into()),
             ("KEEP_ALIVE_TIMEOUT_SECS", "1".into()),
         ],
         ..Default::default()
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn a_client_that_sends_its_head_too_slowly_is_disconnected() {
+    let app = spawn_impatient_app().await;
     let started = Instant::now();
     let mut slow = slow_client(&app).await;
     // A header now and then does not buy more time.
@@ -53,6 +58,50 @@ async fn a_client_that_sends_its_head_too_slowly_is_disconnected() {
     );
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(app.get("/health").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_reused_connection_that_sends_its_next_head_too_slowly_is_disconnected() {
+    let app = spawn_impatient_app().await;
+    let mut stream = TcpStream::connect(app.socket_addr()).await.unwrap();
+    let request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    stream.write_all(request).await.unwrap();
+    let mut answer = [0; 12];
+    stream.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+    // The next head starts at once, then trickles.
+    let started = Instant::now();
+    stream.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let _ = stream.write_all(b"X-Trickle: 1\r\n").await;
+    assert!(
+        closed_within(&mut stream, Duration::from_secs(3)).await,
+        "a second head unfinished after 1 s keeps its connection"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn a_request_whose_head_came_in_time_is_answered_however_slow_its_body() {
+    let app = spawn_impatient_app().await;
+    let token = app.token("user-a");
+    let body = new_item().to_string();
+    let mut stream = TcpStream::connect(app.socket_addr()).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        collection_path("user-a"),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Past both timeouts: the request is in flight, which neither of them cuts short (the
+    // request's own 30 s deadline does).
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
 }
 
 #[tokio::test]
