@@ -4,8 +4,8 @@
 //!
 //! The deadlines on heads are kept by one timer per connection, which sleeps until the
 //! connection has had no request in flight for too long, rather than by hyper's header-read
-//! timeout, which arms and drops a timer for every request (about a tenth of what `/health`
-//! costs; see the README's benchmarks).
+//! timeout, which arms and drops a timer for every request (see the README's benchmarks for
+//! what each costs).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
