@@ -1,28 +1,39 @@
 #!/usr/bin/env bash
-# The benchmark of issues 7, 13 and 16: the generated server (HS256, Better Auth EdDSA, and HS256
-# with tasks of eight fields) against the FastAPI peer, with a plain axum server as the ceiling of
-# `/health`, and the CLI. Not part of `cargo test`. From the repository root:
+# The benchmark of issues 7, 13 and 16: the generated server on SQLite (HS256, Better Auth EdDSA,
+# and HS256 with tasks of eight fields) against the FastAPI peer on SQLite, the generated HS256
+# server on PostgreSQL against the same peer on PostgreSQL, with a plain axum server as the
+# ceiling of `/health`, and the CLI. Not part of `cargo test`. From the repository root:
 #
-#   benches/run.sh                 # about 8 minutes once built; prints the report
+#   benches/run.sh                 # about 12 minutes once built; prints the report
+#   benches/run.sh --only postgres # the PostgreSQL pair alone, about 4 minutes once built
 #   benches/run.sh --cold-builds   # also cold debug and release builds of a generated project
 #
 # Options after the script name go to benches/bench.py: --runs N (wrk runs per scenario and
-# server, best kept; default 2), --duration S (default 10), --only servers|cli, --cold-builds.
+# server, best kept; default 2), --duration S (default 10), --only servers|postgres|cli
+# (servers: every server, SQLite and PostgreSQL; postgres: the PostgreSQL pair alone, and only
+# pg256 is generated and built), --cold-builds.
 # Environment: PEER_DIR (default ../shared/peers/fastapi-seed beside the repository).
+# Needs PostgreSQL's server binaries (initdb, pg_ctl: on PATH or in /usr/lib/postgresql/*/bin;
+# `apt-get install postgresql`) unless --only cli.
 #
 # What it does, all under target/bench/:
 #   1. installs wrk (apt-get) when missing; creates the venv target/bench/venv and installs the
-#      peer's dependencies, pinned in benches/requirements.txt;
-#   2. builds authgate (release), generates three projects (`--provider shared-secret --alg HS256`,
-#      the default Better Auth EdDSA one, and the HS256 one with eight fields), each with the
-#      Cargo.lock authgate writes (the versions its tests ran), and builds them and
-#      benches/plain-axum in release mode into one CARGO_TARGET_DIR, target/bench/cargo;
-#   3. bench.py: starts the peer (uvicorn[standard], 2 workers), the three servers and plain
-#      axum (`/health` only) on 127.0.0.1 with fresh SQLite files and the rate limit off, a
-#      loopback JWKS with an Ed25519 key made at run time, mints tokens, seeds 10 tasks for u1
-#      (and 1 for u2) through each API, runs `wrk -t2 -c32 -d10s --latency` with the peer's
-#      lua/bench.lua (EXPECT) for each scenario and server (plain axum: `/health` only), and
-#      prints the table (also in target/bench/results.md and results.json).
+#      peer's dependencies and its PostgreSQL driver (psycopg), pinned in benches/requirements.txt;
+#   2. builds authgate (release), generates four projects (`--provider shared-secret --alg HS256`,
+#      the default Better Auth EdDSA one, the HS256 one with eight fields, and `pg256`, the HS256
+#      one with `--storage postgres`), each with the Cargo.lock authgate writes (the versions its
+#      tests ran), and builds them and benches/plain-axum in release mode into one
+#      CARGO_TARGET_DIR, target/bench/cargo;
+#   3. bench.py: starts the peer (uvicorn[standard], 2 workers), the three SQLite servers and
+#      plain axum (`/health` only) on 127.0.0.1 with fresh SQLite files and the rate limit off, a
+#      loopback JWKS with an Ed25519 key made at run time; then a throwaway PostgreSQL cluster in
+#      target/bench/pg (made afresh, loopback only, a free port, default settings; as root it
+#      runs as `nobody`; stopped at the end) with a database for the peer and one for pg256, and
+#      on it the peer again (`peer-pg`, seeded by its seed.py) and pg256; mints tokens, seeds 10
+#      tasks for u1 (and 1 for u2) through each API, runs `wrk -t2 -c32 -d10s --latency` with the
+#      peer's lua/bench.lua (EXPECT) for each scenario and server (plain axum: `/health` only),
+#      and prints the table (also in target/bench/results.md and results.json), pg256's
+#      "× peer" against peer-pg.
 # Exit status: 0 when every response had its expected status, 1 when a scenario failed, 2 when
 # something could not be built or started.
 set -euo pipefail
@@ -75,22 +86,34 @@ generate() { # name, flags...: generate afresh, but touch only the files that ch
     log "building $name (release)"
     (cd "$dest" && cargo build --release --quiet)
 }
-generate hs256 --provider shared-secret --alg HS256
-generate eddsa
-# The HS256 project, with tasks of eight fields (issue 13: its list within 15% of `hs256`'s).
-generate fields8 --provider shared-secret --alg HS256 --resource tasks \
-    --field title:string --field 'description:string(2000)?' --field completed:bool=false \
-    --field 'due:date?' --field 'priority:enum(low|normal|high)=normal' --field 'estimate:int?' \
-    --field 'remind_at:datetime?' --field 'assignee:uuid?'
+only= prev=
+for arg in "$@"; do # --only postgres builds pg256 alone
+    case $prev in --only) only=$arg ;; esac
+    case $arg in --only=*) only=${arg#--only=} ;; esac
+    prev=$arg
+done
+sqlite=()
+if [ "$only" != postgres ]; then
+    generate hs256 --provider shared-secret --alg HS256
+    generate eddsa
+    # The HS256 project, with tasks of eight fields (issue 13: its list within 15% of `hs256`'s).
+    generate fields8 --provider shared-secret --alg HS256 --resource tasks \
+        --field title:string --field 'description:string(2000)?' --field completed:bool=false \
+        --field 'due:date?' --field 'priority:enum(low|normal|high)=normal' --field 'estimate:int?' \
+        --field 'remind_at:datetime?' --field 'assignee:uuid?'
 
-# The baseline: plain axum with one route, built with the same toolchain and its own lock file.
-log "building plain-axum (release)"
-cargo build --release --quiet --locked --manifest-path benches/plain-axum/Cargo.toml
+    # The baseline: plain axum with one route, built with the same toolchain and its own lock file.
+    log "building plain-axum (release)"
+    cargo build --release --quiet --locked --manifest-path benches/plain-axum/Cargo.toml
+    sqlite=(--project "hs256=$CARGO_TARGET_DIR/release/hs256"
+            --project "eddsa=$CARGO_TARGET_DIR/release/eddsa"
+            --project "fields8=$CARGO_TARGET_DIR/release/fields8"
+            --plain "$CARGO_TARGET_DIR/release/plain-axum")
+fi
+# The HS256 project on PostgreSQL (issue 16), against the peer on PostgreSQL.
+generate pg256 --provider shared-secret --alg HS256 --storage postgres
 
 # 3. Measurements and the report.
 exec "$venv/bin/python" benches/bench.py --repo "$repo" --work "$work" --authgate "$authgate" \
-    --peer "$peer" --venv "$venv" --cargo-target "$CARGO_TARGET_DIR" \
-    --project "hs256=$CARGO_TARGET_DIR/release/hs256" \
-    --project "eddsa=$CARGO_TARGET_DIR/release/eddsa" \
-    --project "fields8=$CARGO_TARGET_DIR/release/fields8" \
-    --plain "$CARGO_TARGET_DIR/release/plain-axum" "$@"
+    --peer "$peer" --venv "$venv" --cargo-target "$CARGO_TARGET_DIR" "${sqlite[@]}" \
+    --postgres-project "pg256=$CARGO_TARGET_DIR/release/pg256" "$@"
