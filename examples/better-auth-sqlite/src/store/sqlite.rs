@@ -5,13 +5,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
+use deadpool::Runtime;
+use deadpool::unmanaged::{Object, Pool, PoolConfig};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::error::ErrorKind;
-use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{Cursor, SortKey, StoreError};
 use crate::auth::SettingError;
@@ -91,14 +90,19 @@ impl DatabaseSettings {
     pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[];
 }
 
+/// Connections opened at start and kept open. They are pooled here rather than in sqlx's pool,
+/// which sends each connection it takes back a ping, a round trip to the connection's thread
+/// (about an eighth of a list's cost): a file cannot drop a connection, and each connection's
+/// thread runs its commands in order, so whatever a cancelled request left running finishes
+/// before the next request's query starts.
 #[derive(Clone)]
 pub struct Store {
     /// Reads, up to `DATABASE_MAX_CONNECTIONS` at once; WAL mode lets them run beside a write.
-    readers: SqlitePool,
+    readers: Pool<SqliteConnection>,
     /// Writes, one at a time, in the order they arrive. SQLite lets one connection write at a
     /// time: writes on several connections would queue in its busy handler instead, which
     /// sleeps in steps of up to 100 ms.
-    writer: SqlitePool,
+    writer: Pool<SqliteConnection>,
 }
 
 impl Store {
@@ -121,36 +125,38 @@ impl Store {
                 format!("cannot create the database directory `{}`", dir.display())
             })?;
         }
-        // A file cannot drop a connection: pinging it before every use would only cost a round
-        // trip to the connection's thread.
-        let pool = |max_connections| {
-            SqlitePoolOptions::new()
-                .test_before_acquire(false)
-                .max_connections(max_connections)
-                .acquire_timeout(settings.acquire_timeout)
-        };
-        let writer = pool(1)
-            .connect_with(options.clone())
+        let mut writer = options
+            .connect()
             .await
             .context("cannot open the sqlite database")?;
         sqlx::migrate!()
-            .run(&writer)
+            .run(&mut writer)
             .await
             .context("cannot apply database migrations")?;
-        let readers = pool(settings.max_connections)
-            .connect_with(options.read_only(true))
-            .await
-            .context("cannot open the sqlite database for reading")?;
-        Ok(Self { readers, writer })
+        let mut readers = Vec::new();
+        for _ in 0..settings.max_connections {
+            readers.push(
+                options
+                    .clone()
+                    .read_only(true)
+                    .connect()
+                    .await
+                    .context("cannot open the sqlite database for reading")?,
+            );
+        }
+        Ok(Self {
+            readers: pool(readers, settings.acquire_timeout)?,
+            writer: pool(vec![writer], settings.acquire_timeout)?,
+        })
     }
 
     /// A connection that reads; failing to get one is the database being unavailable.
-    pub(super) async fn connection(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+    pub(super) async fn connection(&self) -> Result<Object<SqliteConnection>, StoreError> {
         acquire(&self.readers).await
     }
 
     /// The connection that writes, once the writes before it are done.
-    pub(super) async fn writer(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+    pub(super) async fn writer(&self) -> Result<Object<SqliteConnection>, StoreError> {
         acquire(&self.writer).await
     }
 
@@ -163,17 +169,36 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// The pools' connections, the writer's included: `(open, idle)`, for `/metrics`.
+    /// The connections, the writer's included: `(open, idle)`, for `/metrics`.
     pub fn pool_usage(&self) -> (u32, usize) {
+        let (readers, writer) = (self.readers.status(), self.writer.status());
         (
-            self.readers.size() + self.writer.size(),
-            self.readers.num_idle() + self.writer.num_idle(),
+            u32::try_from(readers.size + writer.size).unwrap_or(u32::MAX),
+            readers.available + writer.available,
         )
     }
 }
 
-async fn acquire(pool: &SqlitePool) -> Result<PoolConnection<Sqlite>, StoreError> {
-    pool.acquire()
+/// A pool of `connections`, taken in turn by the requests that wait for one (for `timeout` at
+/// most).
+fn pool(
+    connections: Vec<SqliteConnection>,
+    timeout: Duration,
+) -> anyhow::Result<Pool<SqliteConnection>> {
+    let mut config = PoolConfig::new(connections.len());
+    config.timeout = Some(timeout);
+    config.runtime = Some(Runtime::Tokio1);
+    let pool = Pool::from_config(&config);
+    for connection in connections {
+        pool.try_add(connection)
+            .map_err(|(_, error)| error)
+            .context("cannot pool the sqlite connections")?;
+    }
+    Ok(pool)
+}
+
+async fn acquire(pool: &Pool<SqliteConnection>) -> Result<Object<SqliteConnection>, StoreError> {
+    pool.get()
         .await
         .map_err(|error| StoreError::Unavailable(error.into()))
 }
@@ -234,10 +259,7 @@ const UNAVAILABLE_CODES: [i32; 5] = [
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         let unavailable = match &error {
-            sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => true,
             sqlx::Error::Database(database) => {
                 match database.kind() {
                     ErrorKind::UniqueViolation => return Self::Conflict(error.into()),
