@@ -9,7 +9,8 @@
 #   benches/run.sh --cold-builds   # also cold debug and release builds of a generated project
 #
 # Options after the script name go to benches/bench.py: --runs N (wrk runs per scenario and
-# server, best kept; default 2), --duration S (default 10), --only servers|postgres|cli
+# server, taken in turn round the servers, best kept; default 2), --duration S (default 10),
+# --only servers|postgres|cli
 # (servers: every server, SQLite and PostgreSQL; postgres: the PostgreSQL pair alone, and only
 # pg256 is generated and built), --cold-builds.
 # Environment: PEER_DIR (default ../shared/peers/fastapi-seed beside the repository).
