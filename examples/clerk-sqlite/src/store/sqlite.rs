@@ -91,10 +91,9 @@ impl DatabaseSettings {
 }
 
 /// Connections opened at start and kept open. They are pooled here rather than in sqlx's pool,
-/// which sends each connection it takes back a ping, a round trip to the connection's thread
-/// (about an eighth of a list's cost): a file cannot drop a connection, and each connection's
-/// thread runs its commands in order, so whatever a cancelled request left running finishes
-/// before the next request's query starts.
+/// which pings each connection it takes back: a round trip to the connection's thread after
+/// every query, for nothing a file can lose. Each connection's thread runs its commands in
+/// order, so whatever a cancelled request left running finishes before the next query starts.
 #[derive(Clone)]
 pub struct Store {
     /// Reads, up to `DATABASE_MAX_CONNECTIONS` at once; WAL mode lets them run beside a write.
