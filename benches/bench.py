@@ -245,7 +245,8 @@ class Postgres:
             try:
                 nobody = pwd.getpwnam("nobody")
             except KeyError:
-                raise RuntimeError("running as root, and there is no user `nobody` to run PostgreSQL as")
+                raise RuntimeError("running as root, and there is no user `nobody` to run PostgreSQL as; "
+                                   "run the benchmark as an unprivileged user")
             owner = (nobody.pw_uid, nobody.pw_gid)
             if shutil.which("setpriv"):
                 self.prefix = ["setpriv", f"--reuid={owner[0]}", f"--regid={owner[1]}",
@@ -254,7 +255,8 @@ class Postgres:
                 self.prefix = ["runuser", "-u", "nobody", "--"]
             else:
                 raise RuntimeError("running as root, and neither setpriv nor runuser is there to run "
-                                   "PostgreSQL as an unprivileged user")
+                                   "PostgreSQL as an unprivileged user; install util-linux "
+                                   "(apt-get install util-linux) or run the benchmark as one")
         if (self.data / "postmaster.pid").exists():  # a run that was killed left it running
             self.run("pg_ctl", "--pgdata", str(self.data), "--mode=immediate", "--wait", "stop",
                      check=False)
@@ -264,7 +266,9 @@ class Postgres:
             os.chown(dir, *owner)
             if subprocess.run([*self.prefix, "test", "-w", str(dir)]).returncode != 0:
                 raise RuntimeError(f"running as root, and the user nobody cannot write {dir} "
-                                   "(a directory above it is closed to other users)")
+                                   "(a directory above it is closed to other users); run the "
+                                   "benchmark as an unprivileged user, or from a checkout "
+                                   "other users can enter")
         self.run("initdb", "--pgdata", str(self.data), "--username=postgres", "--auth=trust",
                  "--encoding=UTF8", "--locale=C", "--no-sync")
         self.port = free_port()

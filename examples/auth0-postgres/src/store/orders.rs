@@ -159,7 +159,7 @@ impl Store {
         owner: &str,
         fields: OrderFields,
     ) -> Result<Order, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
@@ -204,7 +204,7 @@ impl Store {
         id: Uuid,
         changes: OrderChanges,
     ) -> Result<Option<Order>, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let (set_description, description) = match changes.description {
             Some(value) => (true, value),
             None => (false, None),
@@ -234,7 +234,7 @@ impl Store {
 
     /// True when a order of `owner` was deleted.
     pub async fn delete_order(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let result = sqlx::query(concat!(
             "DELETE FROM ",
             table!(),

@@ -146,6 +146,12 @@ impl Store {
             .map_err(|error| StoreError::Unavailable(error.into()))
     }
 
+    /// The connection a write goes through: any of the pool's, since PostgreSQL runs writes
+    /// side by side.
+    pub(super) async fn writer(&self) -> Result<PoolConnection<sqlx::Postgres>, StoreError> {
+        self.connection().await
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut connection = self.connection().await?;
         sqlx::query("SELECT 1")

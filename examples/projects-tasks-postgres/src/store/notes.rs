@@ -191,7 +191,7 @@ impl Store {
     }
 
     pub async fn create_note(&self, owner: &str, fields: NoteFields) -> Result<Note, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
@@ -236,7 +236,7 @@ impl Store {
         id: Uuid,
         changes: NoteChanges,
     ) -> Result<Option<Note>, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let (set_tag, tag) = match changes.tag {
             Some(value) => (true, value),
             None => (false, None),
@@ -266,7 +266,7 @@ impl Store {
 
     /// True when a note of `owner` was deleted.
     pub async fn delete_note(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let result = sqlx::query(concat!(
             "DELETE FROM ",
             table!(),

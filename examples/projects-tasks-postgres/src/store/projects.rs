@@ -183,7 +183,7 @@ impl Store {
         owner: &str,
         fields: ProjectFields,
     ) -> Result<Project, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
@@ -229,7 +229,7 @@ impl Store {
         id: Uuid,
         changes: ProjectChanges,
     ) -> Result<Option<Project>, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let (set_budget, budget) = match changes.budget {
             Some(value) => (true, value),
             None => (false, None),
@@ -267,7 +267,7 @@ impl Store {
     /// True when a project of `owner` was deleted, with everything nested under it (the
     /// foreign keys cascade).
     pub async fn delete_project(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let result = sqlx::query(concat!(
             "DELETE FROM ",
             table!(),

@@ -241,7 +241,7 @@ impl Store {
         project_id: Uuid,
         fields: TaskFields,
     ) -> Result<Task, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let now = now();
         let row: Row = sqlx::query_as(concat!(
             "INSERT INTO ",
@@ -299,7 +299,7 @@ impl Store {
         id: Uuid,
         changes: TaskChanges,
     ) -> Result<Option<Task>, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let (set_due, due) = match changes.due {
             Some(value) => (true, value),
             None => (false, None),
@@ -365,7 +365,7 @@ impl Store {
         project_id: Uuid,
         id: Uuid,
     ) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.writer().await?;
         let result = sqlx::query(concat!(
             "DELETE FROM ",
             table!(),
