@@ -1,16 +1,26 @@
-//! SQLite: one file beside the process (sqlx, WAL mode, migrations applied at start). Every
-//! query names its owner in the `WHERE` clause (see each resource's module).
+//! SQLite: one file beside the process (WAL mode, migrations applied at start). Every query
+//! names its owner in the `WHERE` clause (see each resource's module).
+//!
+//! Queries run through rusqlite, each on a connection taken from a pool for that one query:
+//! reads on the request's own thread, writes on one of tokio's blocking threads. sqlx applies
+//! the migrations (its `migrate!`, the same checksummed `_sqlx_migrations` table as the `sqlx`
+//! command line) and is not used after that: its SQLite driver runs every connection on a
+//! thread of its own and hands each command and row across it, a context switch or more per
+//! query.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, SecondsFormat, Utc};
 use deadpool::Runtime;
 use deadpool::unmanaged::{Object, Pool, PoolConfig};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::error::ErrorKind;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{ConnectOptions, Connection as _};
 
 use super::{Cursor, SortKey, StoreError};
 use crate::auth::SettingError;
@@ -20,6 +30,9 @@ use crate::config::parse_or;
 /// lock another write holds, so this is left to a checkpoint, or to another process writing to
 /// the same file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The statements each connection keeps prepared: every resource's five, and its lists' shapes.
+const STATEMENT_CACHE: usize = 64;
 
 /// Where the data lives, and how the connection pool behaves.
 #[derive(Debug, Clone)]
@@ -90,18 +103,16 @@ impl DatabaseSettings {
     pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[];
 }
 
-/// Connections opened at start and kept open. They are pooled here rather than in sqlx's pool,
-/// which pings each connection it takes back: a round trip to the connection's thread after
-/// every query, for nothing a file can lose. Each connection's thread runs its commands in
-/// order, so whatever a cancelled request left running finishes before the next query starts.
+/// Connections opened at start and kept open, one pool for reads and one for writes. They are
+/// handed out without a query to check them: a file does not drop a connection.
 #[derive(Clone)]
 pub struct Store {
     /// Reads, up to `DATABASE_MAX_CONNECTIONS` at once; WAL mode lets them run beside a write.
-    readers: Pool<SqliteConnection>,
+    readers: Pool<Connection>,
     /// Writes, one at a time, in the order they arrive. SQLite lets one connection write at a
     /// time: writes on several connections would queue in its busy handler instead, which
     /// sleeps in steps of up to 100 ms.
-    writer: Pool<SqliteConnection>,
+    writer: Pool<Connection>,
 }
 
 impl Store {
@@ -112,60 +123,72 @@ impl Store {
             .context("DATABASE_URL is not a valid sqlite URL")?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        if let Some(dir) = options
-            .get_filename()
-            .parent()
-            .filter(|dir| !dir.as_os_str().is_empty())
-        {
+        let path = options.get_filename();
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| {
                 format!("cannot create the database directory `{}`", dir.display())
             })?;
         }
-        let mut writer = options
+        let mut migrator = options
             .connect()
             .await
             .context("cannot open the sqlite database")?;
         sqlx::migrate!()
-            .run(&mut writer)
+            .run(&mut migrator)
             .await
             .context("cannot apply database migrations")?;
-        let mut readers = Vec::new();
-        for _ in 0..settings.max_connections {
-            readers.push(
-                options
-                    .clone()
-                    .read_only(true)
-                    .connect()
-                    .await
-                    .context("cannot open the sqlite database for reading")?,
-            );
-        }
+        migrator
+            .close()
+            .await
+            .context("cannot close the migrations' connection")?;
+
+        let writer = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .context("cannot open the sqlite database")?;
+        let readers = (0..settings.max_connections)
+            .map(|_| open(path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("cannot open the sqlite database for reading")?;
         Ok(Self {
             readers: pool(readers, settings.acquire_timeout)?,
             writer: pool(vec![writer], settings.acquire_timeout)?,
         })
     }
 
-    /// A connection that reads; failing to get one is the database being unavailable.
-    pub(super) async fn connection(&self) -> Result<Object<SqliteConnection>, StoreError> {
-        acquire(&self.readers).await
+    /// Runs `query` on a connection that reads, here on the request's own thread: in WAL mode a
+    /// read waits for no lock, and handing it to another thread would cost more than most
+    /// reads take. A list sorted by a field reads every item of its owner to sort them: past
+    /// tens of thousands of items per owner, index that field.
+    pub(super) async fn read<T>(
+        &self,
+        query: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let connection = acquire(&self.readers).await?;
+        query(&connection).map_err(StoreError::from)
     }
 
-    /// The connection that writes, once the writes before it are done.
-    pub(super) async fn writer(&self) -> Result<Object<SqliteConnection>, StoreError> {
-        acquire(&self.writer).await
+    /// Runs `query` on the connection that writes, once the writes before it are done, on one
+    /// of tokio's blocking threads: a write may wait for a lock (up to the busy timeout) or sync
+    /// the file at a checkpoint, and that holds up this request alone. A request cancelled
+    /// meanwhile leaves the write to finish; the connection goes back to the pool after it.
+    pub(super) async fn write<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = acquire(&self.writer).await?;
+        match tokio::task::spawn_blocking(move || query(&connection)).await {
+            Ok(result) => result.map_err(StoreError::from),
+            Err(error) => match error.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(error) => Err(StoreError::Unavailable(error.into())),
+            },
+        }
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut connection = self.connection().await?;
-        sqlx::query("SELECT 1")
-            .execute(&mut *connection)
+        self.read(|connection| connection.query_row("SELECT 1", [], |_| Ok(())))
             .await
-            .map(drop)
-            .map_err(StoreError::from)
     }
 
     /// The connections, the writer's included: `(open, idle)`, for `/metrics`.
@@ -178,12 +201,21 @@ impl Store {
     }
 }
 
+/// A connection to the file at `path`, in the mode of `flags`.
+fn open(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let connection = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.pragma_update(None, "foreign_keys", true)?;
+    // In WAL mode, a commit is durable once the log is synced at a checkpoint: a power cut can
+    // lose the last commits, never corrupt the file.
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(connection)
+}
+
 /// A pool of `connections`, taken in turn by the requests that wait for one (for `timeout` at
 /// most).
-fn pool(
-    connections: Vec<SqliteConnection>,
-    timeout: Duration,
-) -> anyhow::Result<Pool<SqliteConnection>> {
+fn pool(connections: Vec<Connection>, timeout: Duration) -> anyhow::Result<Pool<Connection>> {
     let mut config = PoolConfig::new(connections.len());
     config.timeout = Some(timeout);
     config.runtime = Some(Runtime::Tokio1);
@@ -196,16 +228,68 @@ fn pool(
     Ok(pool)
 }
 
-async fn acquire(pool: &Pool<SqliteConnection>) -> Result<Object<SqliteConnection>, StoreError> {
+async fn acquire(pool: &Pool<Connection>) -> Result<Object<Connection>, StoreError> {
     pool.get()
         .await
         .map_err(|error| StoreError::Unavailable(error.into()))
 }
 
+/// A time as stored: RFC 3339 in UTC to the microsecond, always as long
+/// (`2026-01-31T09:30:00.000000Z`), so that times sort as their text does.
+pub(super) struct Time(pub DateTime<Utc>);
+
+impl ToSql for Time {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(
+            self.0.to_rfc3339_opts(SecondsFormat::Micros, true),
+        ))
+    }
+}
+
+impl FromSql for Time {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        DateTime::parse_from_rfc3339(value.as_str()?)
+            .map(|time| Self(time.to_utc()))
+            .map_err(|error| FromSqlError::Other(error.into()))
+    }
+}
+
+/// A statement put together at run time (a list's filters, order and cursor), with the values
+/// of its parameters, owned so that it can move to the thread that runs it.
+///
+/// Each parameter is written `+?`, not `?`: SQLite re-plans a statement with an `ORDER BY`
+/// whenever a new value is bound to a bare `column = ?` (or to `LIMIT ?`), so a cached list
+/// would be parsed and planned again on every request. The unary plus changes neither the
+/// value nor the plan (the `(owner_id, seq)` index still serves the order).
+pub(super) struct Query {
+    pub sql: String,
+    pub values: Vec<Box<dyn ToSql + Send>>,
+}
+
+impl Query {
+    pub fn new(sql: &str) -> Self {
+        Self {
+            sql: sql.to_owned(),
+            values: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, sql: impl AsRef<str>) -> &mut Self {
+        self.sql.push_str(sql.as_ref());
+        self
+    }
+
+    pub fn push_bind(&mut self, value: impl ToSql + Send + 'static) -> &mut Self {
+        self.sql.push_str("+?");
+        self.values.push(Box::new(value));
+        self
+    }
+}
+
 /// Continues a list after `after`: by insertion (`column` none), or by `column` (nulls last,
 /// ties by insertion), then orders it so.
 pub(super) fn order_after(
-    query: &mut QueryBuilder<Sqlite>,
+    query: &mut Query,
     order: Option<(&'static str, bool)>,
     after: Option<&Cursor>,
 ) {
@@ -239,45 +323,30 @@ pub(super) fn order_after(
     ));
 }
 
-fn bind_key(query: &mut QueryBuilder<Sqlite>, key: SortKey) {
+fn bind_key(query: &mut Query, key: SortKey) {
     match key {
-        SortKey::Time(time) => query.push_bind(time),
+        SortKey::Time(time) => query.push_bind(Time(time)),
     };
 }
 
-/// SQLite's primary result codes (the low byte of an extended code) that mean "busy or out of
-/// resources, try again later" rather than a bug.
-const UNAVAILABLE_CODES: [i32; 5] = [
-    5,  // SQLITE_BUSY: another connection held the lock longer than the busy timeout
-    6,  // SQLITE_LOCKED
-    10, // SQLITE_IOERR
-    13, // SQLITE_FULL: the disk is full
-    14, // SQLITE_CANTOPEN
-];
-
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
-        let unavailable = match &error {
-            sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(database) => {
-                match database.kind() {
-                    ErrorKind::UniqueViolation => return Self::Conflict(error.into()),
-                    ErrorKind::ForeignKeyViolation
-                    | ErrorKind::NotNullViolation
-                    | ErrorKind::CheckViolation => return Self::Constraint(error.into()),
-                    _ => {}
-                }
-                database
-                    .code()
-                    .and_then(|code| code.parse::<i32>().ok())
-                    .is_some_and(|code| UNAVAILABLE_CODES.contains(&(code & 0xff)))
-            }
-            _ => false,
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        let rusqlite::Error::SqliteFailure(failure, _) = &error else {
+            return Self::Other(error.into());
         };
-        if unavailable {
-            Self::Unavailable(error.into())
-        } else {
-            Self::Other(error.into())
+        match failure.code {
+            ErrorCode::ConstraintViolation => match failure.extended_code {
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => Self::Conflict(error.into()),
+                _ => Self::Constraint(error.into()),
+            },
+            // Busy or out of resources: try again later, rather than a bug.
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull
+            | ErrorCode::CannotOpen => Self::Unavailable(error.into()),
+            _ => Self::Other(error.into()),
         }
     }
 }

@@ -2,16 +2,16 @@
 //! its `WHERE` clause.
 
 use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params, params_from_iter};
 use serde::Serialize;
-use sqlx::QueryBuilder;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::sqlite::order_after;
+use super::sqlite::{Query, Time, order_after};
 use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
 
 /// A task, as stored and as returned by the API.
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Task {
     pub id: Uuid,
     /// 1 to 200 characters, not all whitespace, no NUL.
@@ -81,16 +81,9 @@ impl TaskSort {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    seq: i64,
-    #[sqlx(flatten)]
-    item: Task,
-}
-
-/// The table and the columns of a `Row`, spliced into queries with `concat!` so that every
-/// query but a list's stays a string literal. Every name is quoted: any resource or field name
-/// is a valid identifier, even one that is an SQL keyword.
+/// The table and the columns `from_row` reads, spliced into queries with `concat!` so that
+/// every query but a list's stays a string literal. Every name is quoted: any resource or field
+/// name is a valid identifier, even one that is an SQL keyword.
 macro_rules! table {
     () => {
         r#""tasks""#
@@ -101,6 +94,21 @@ macro_rules! columns {
     () => {
         r#"seq, id, "title", "description", "completed", created_at, updated_at"#
     };
+}
+
+/// A stored task, and its place in insertion order (`seq`), from a row of `columns!()`.
+fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Task)> {
+    Ok((
+        row.get(0)?,
+        Task {
+            id: row.get(1)?,
+            title: row.get(2)?,
+            description: row.get(3)?,
+            completed: row.get(4)?,
+            created_at: row.get::<_, Time>(5)?.0,
+            updated_at: row.get::<_, Time>(6)?.0,
+        },
+    ))
 }
 
 /// The column a list is sorted by.
@@ -120,14 +128,14 @@ impl Store {
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Task>, StoreError> {
-        let mut query = QueryBuilder::new(concat!(
+        let mut query = Query::new(concat!(
             "SELECT ",
             columns!(),
             " FROM ",
             table!(),
             " WHERE owner_id = "
         ));
-        query.push_bind(owner);
+        query.push_bind(owner.to_owned());
         if let Some(value) = filter.completed {
             query.push(r#" AND "completed" = "#).push_bind(value);
         }
@@ -136,65 +144,75 @@ impl Store {
             order.map(|order| (column(order.by), order.descending)),
             after,
         );
-        // Not `LIMIT ?`: SQLite lets a bound LIMIT steer its plan, so binding one expires the
-        // cached statement and every list would be parsed and planned again.
-        query
-            .push(" LIMIT CAST(")
-            .push_bind(i64::from(limit) + 1)
-            .push(" AS INTEGER)");
-        let mut connection = self.connection().await?;
-        let mut rows: Vec<Row> = query.build_query_as().fetch_all(&mut *connection).await?;
+        query.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+        let mut rows = self
+            .read(move |connection| {
+                connection
+                    .prepare_cached(&query.sql)?
+                    .query_map(params_from_iter(&query.values), from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
-            rows.last().map(|row| Cursor {
-                seq: row.seq,
-                key: order.map(|order| order.by.key(&row.item)),
+            rows.last().map(|(seq, item)| Cursor {
+                seq: *seq,
+                key: order.map(|order| order.by.key(item)),
             })
         } else {
             None
         };
         Ok(Page {
-            items: rows.into_iter().map(|row| row.item).collect(),
+            items: rows.into_iter().map(|(_, item)| item).collect(),
             next,
         })
     }
 
     pub async fn create_task(&self, owner: &str, fields: TaskFields) -> Result<Task, StoreError> {
-        let mut connection = self.writer().await?;
-        let now = now();
-        let row: Row = sqlx::query_as(concat!(
-            "INSERT INTO ",
-            table!(),
-            r#" (id, owner_id, "title", "description", "completed", created_at, updated_at) "#,
-            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
-            columns!()
-        ))
-        .bind(Uuid::new_v4())
-        .bind(owner)
-        .bind(fields.title)
-        .bind(fields.description)
-        .bind(fields.completed)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *connection)
-        .await?;
-        Ok(row.item)
+        let (id, owner, now) = (Uuid::new_v4(), owner.to_owned(), now());
+        let (_, item) = self
+            .write(move |connection| {
+                connection
+                    .prepare_cached(concat!(
+                        "INSERT INTO ",
+                        table!(),
+                        r#" (id, owner_id, "title", "description", "completed", created_at, updated_at) "#,
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                        columns!()
+                    ))?
+                    .query_row(
+                        params![
+                            id,
+                            owner,
+                            fields.title,
+                            fields.description,
+                            fields.completed,
+                            Time(now),
+                            Time(now)
+                        ],
+                        from_row,
+                    )
+            })
+            .await?;
+        Ok(item)
     }
 
     pub async fn get_task(&self, owner: &str, id: Uuid) -> Result<Option<Task>, StoreError> {
-        let mut connection = self.connection().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM ",
-            table!(),
-            " WHERE id = ? AND owner_id = ?"
-        ))
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&mut *connection)
-        .await?;
-        Ok(row.map(|row| row.item))
+        let row = self
+            .read(|connection| {
+                connection
+                    .prepare_cached(concat!(
+                        "SELECT ",
+                        columns!(),
+                        " FROM ",
+                        table!(),
+                        " WHERE id = ? AND owner_id = ?"
+                    ))?
+                    .query_row(params![id, owner], from_row)
+                    .optional()
+            })
+            .await?;
+        Ok(row.map(|(_, item)| item))
     }
 
     /// Applies `changes` in one statement, so that concurrent changes to different fields
@@ -205,46 +223,57 @@ impl Store {
         id: Uuid,
         changes: TaskChanges,
     ) -> Result<Option<Task>, StoreError> {
-        let mut connection = self.writer().await?;
         let (set_description, description) = match changes.description {
             Some(value) => (true, value),
             None => (false, None),
         };
-        let row: Option<Row> = sqlx::query_as(concat!(
-            "UPDATE ",
-            table!(),
-            " SET ",
-            r#""title" = COALESCE(?, "title"), "#,
-            r#""description" = CASE WHEN ? THEN ? ELSE "description" END, "#,
-            r#""completed" = COALESCE(?, "completed"), "#,
-            "updated_at = ? ",
-            "WHERE id = ? AND owner_id = ? RETURNING ",
-            columns!()
-        ))
-        .bind(changes.title)
-        .bind(set_description)
-        .bind(description)
-        .bind(changes.completed)
-        .bind(now())
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&mut *connection)
-        .await?;
-        Ok(row.map(|row| row.item))
+        let (owner, now) = (owner.to_owned(), now());
+        let row = self
+            .write(move |connection| {
+                connection
+                    .prepare_cached(concat!(
+                        "UPDATE ",
+                        table!(),
+                        " SET ",
+                        r#""title" = COALESCE(?, "title"), "#,
+                        r#""description" = CASE WHEN ? THEN ? ELSE "description" END, "#,
+                        r#""completed" = COALESCE(?, "completed"), "#,
+                        "updated_at = ? ",
+                        "WHERE id = ? AND owner_id = ? RETURNING ",
+                        columns!()
+                    ))?
+                    .query_row(
+                        params![
+                            changes.title,
+                            set_description,
+                            description,
+                            changes.completed,
+                            Time(now),
+                            id,
+                            owner,
+                        ],
+                        from_row,
+                    )
+                    .optional()
+            })
+            .await?;
+        Ok(row.map(|(_, item)| item))
     }
 
     /// True when a task of `owner` was deleted.
     pub async fn delete_task(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
-        let mut connection = self.writer().await?;
-        let result = sqlx::query(concat!(
-            "DELETE FROM ",
-            table!(),
-            " WHERE id = ? AND owner_id = ?"
-        ))
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *connection)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        let owner = owner.to_owned();
+        let deleted = self
+            .write(move |connection| {
+                connection
+                    .prepare_cached(concat!(
+                        "DELETE FROM ",
+                        table!(),
+                        " WHERE id = ? AND owner_id = ?"
+                    ))?
+                    .execute(params![id, owner])
+            })
+            .await?;
+        Ok(deleted == 1)
     }
 }

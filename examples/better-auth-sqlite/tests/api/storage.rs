@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use sqlx::{Connection, SqliteConnection};
+use rusqlite::Connection;
 
 use my_api::error::ApiError;
 use my_api::store::StoreError;
@@ -19,7 +19,7 @@ macro_rules! table {
 }
 
 /// The status the API answers a failed query with.
-fn status_of(error: sqlx::Error) -> StatusCode {
+fn status_of(error: rusqlite::Error) -> StatusCode {
     ApiError::from(StoreError::from(error))
         .into_response()
         .status()
@@ -29,45 +29,47 @@ fn status_of(error: sqlx::Error) -> StatusCode {
 async fn constraint_violations_are_409_and_422() {
     let app = spawn_app().await;
     app.seed_item("user-a", "original").await;
-    let mut db = SqliteConnection::connect(&app.database.url).await.unwrap();
+    let db = Connection::open(&app.database.path).unwrap();
+    db.pragma_update(None, "foreign_keys", true).unwrap();
 
-    let duplicate_id = sqlx::query(concat!(
-        "INSERT INTO ",
-        table!(),
-        r#" (id, owner_id, "title", "completed", created_at, updated_at) "#,
-        r#"SELECT id, 'user-b', "title", "completed", created_at, updated_at FROM "#,
-        table!()
-    ))
-    .execute(&mut db)
-    .await
-    .expect_err("the id is unique");
+    let duplicate_id = db
+        .execute(
+            concat!(
+                "INSERT INTO ",
+                table!(),
+                r#" (id, owner_id, "title", "completed", created_at, updated_at) "#,
+                r#"SELECT id, 'user-b', "title", "completed", created_at, updated_at FROM "#,
+                table!()
+            ),
+            [],
+        )
+        .expect_err("the id is unique");
     assert_eq!(status_of(duplicate_id), StatusCode::CONFLICT);
 
-    let too_long = sqlx::query(concat!("UPDATE ", table!(), r#" SET "title" = $1"#))
-        .bind("x".repeat(201))
-        .execute(&mut db)
-        .await
+    let too_long = db
+        .execute(
+            concat!("UPDATE ", table!(), r#" SET "title" = ?"#),
+            ["x".repeat(201)],
+        )
         .expect_err("title is at most 200 characters");
     assert_eq!(status_of(too_long), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let missing = sqlx::query(concat!("UPDATE ", table!(), r#" SET "title" = NULL"#))
-        .execute(&mut db)
-        .await
+    let missing = db
+        .execute(concat!("UPDATE ", table!(), r#" SET "title" = NULL"#), [])
         .expect_err("title is required");
     assert_eq!(status_of(missing), StatusCode::UNPROCESSABLE_ENTITY);
 
-    sqlx::raw_sql(concat!(
-        "CREATE TABLE attachments (item_id UUID NOT NULL REFERENCES ",
+    db.execute_batch(concat!(
+        "CREATE TABLE attachments (item_id BLOB NOT NULL REFERENCES ",
         table!(),
         " (id))"
     ))
-    .execute(&mut db)
-    .await
     .unwrap();
-    let dangling = sqlx::query("INSERT INTO attachments (item_id) VALUES ($1)")
-        .bind(uuid::Uuid::new_v4())
-        .execute(&mut db)
-        .await
+    let dangling = db
+        .execute(
+            "INSERT INTO attachments (item_id) VALUES (?)",
+            [uuid::Uuid::new_v4()],
+        )
         .expect_err("the foreign key holds");
     assert_eq!(status_of(dangling), StatusCode::UNPROCESSABLE_ENTITY);
 
