@@ -1,21 +1,24 @@
 //! SQLite: one file beside the process (WAL mode, migrations applied at start). Every query
 //! names its owner in the `WHERE` clause (see each resource's module).
 //!
-//! Queries run through rusqlite, each on a connection taken from a pool for that one query:
-//! reads on the request's own thread, writes on one of tokio's blocking threads. sqlx applies
-//! the migrations (its `migrate!`, the same checksummed `_sqlx_migrations` table as the `sqlx`
-//! command line) and is not used after that: its SQLite driver runs every connection on a
-//! thread of its own and hands each command and row across it, a context switch or more per
-//! query.
+//! Queries run through rusqlite: reads on read-only connections, each taken from a pool for one
+//! query and run on the request's own thread; writes on one connection, on a thread of its own
+//! that commits the writes waiting together in one transaction. sqlx applies the migrations
+//! (its `migrate!`, the same checksummed `_sqlx_migrations` table as the `sqlx` command line)
+//! and is not used after that: its SQLite driver runs every connection on a thread of its own
+//! and hands each command and row across it, a context switch or more per query.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 use deadpool::Runtime;
-use deadpool::unmanaged::{Object, Pool, PoolConfig};
+use deadpool::unmanaged::{Pool, PoolConfig};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 use secrecy::{ExposeSecret, SecretString};
@@ -34,6 +37,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The statements each connection keeps prepared: every resource's five, and its lists' shapes.
 const STATEMENT_CACHE: usize = 64;
 
+/// The most writes committed in one transaction.
+const MOST_WRITES_PER_COMMIT: usize = 64;
+
 /// Where the data lives, and how the connection pool behaves.
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
@@ -42,8 +48,8 @@ pub struct DatabaseSettings {
     /// The most connections that read at once (`DATABASE_MAX_CONNECTIONS`); writes go through
     /// one more connection of their own.
     pub max_connections: u32,
-    /// How long a request waits for a free connection before it is answered with 503
-    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
+    /// How long a request waits for a reader, or for its write to be committed, before it is
+    /// answered with 503 (`DATABASE_ACQUIRE_TIMEOUT_SECS`).
     pub acquire_timeout: Duration,
 }
 
@@ -103,17 +109,35 @@ impl DatabaseSettings {
     pub(crate) const EXAMPLE_ENV: &[(&str, &str)] = &[];
 }
 
-/// Connections opened at start and kept open, one pool for reads and one for writes. They are
-/// handed out without a query to check them: a file does not drop a connection.
+/// Connections opened at start and kept open: a pool of readers, and the writer.
 #[derive(Clone)]
 pub struct Store {
     /// Reads, up to `DATABASE_MAX_CONNECTIONS` at once; WAL mode lets them run beside a write.
+    /// They are handed out without a query to check them: a file does not drop a connection.
     readers: Pool<Connection>,
-    /// Writes, one at a time, in the order they arrive. SQLite lets one connection write at a
-    /// time: writes on several connections would queue in its busy handler instead, which
-    /// sleeps in steps of up to 100 ms.
-    writer: Pool<Connection>,
+    writer: Arc<Writer>,
 }
+
+/// The one connection that writes, on a thread of its own. SQLite lets one connection write at
+/// a time: writes on several connections would queue in its busy handler instead, which sleeps
+/// in steps of up to 100 ms. Writes are taken in the order they arrive, and those that arrived
+/// while the last transaction ran are committed together in the next: one commit's cost (the
+/// write-ahead log's pages and locks) for many writes.
+struct Writer {
+    writes: mpsc::Sender<Write>,
+    /// Writes sent and not yet answered, for `/metrics`.
+    pending: AtomicUsize,
+    /// How long a request waits for its write to be committed before it is answered with 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT_SECS`); a write not yet run by then is dropped.
+    timeout: Duration,
+}
+
+/// A write sent to the writer's thread. It runs its statement there and returns whether it
+/// succeeded, and how to answer its request once the transaction that holds it has ended.
+type Write = Box<dyn FnOnce(&Connection) -> (bool, Answer) + Send>;
+
+/// Answers a write's request: `Ok` when its transaction committed, else why it did not.
+type Answer = Box<dyn FnOnce(Result<(), &str>) + Send>;
 
 impl Store {
     /// Opens (creating it and its directory if needed) the database file, in WAL mode, and
@@ -144,15 +168,24 @@ impl Store {
             .await
             .context("cannot close the migrations' connection")?;
 
-        let writer = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .context("cannot open the sqlite database")?;
+        let (writes, waiting) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || write_in_turn(&connection, &waiting))
+            .context("cannot start the sqlite writer's thread")?;
         let readers = (0..settings.max_connections)
             .map(|_| open(path, OpenFlags::SQLITE_OPEN_READ_ONLY))
             .collect::<rusqlite::Result<Vec<_>>>()
             .context("cannot open the sqlite database for reading")?;
         Ok(Self {
             readers: pool(readers, settings.acquire_timeout)?,
-            writer: pool(vec![writer], settings.acquire_timeout)?,
+            writer: Arc::new(Writer {
+                writes,
+                pending: AtomicUsize::new(0),
+                timeout: settings.acquire_timeout,
+            }),
         })
     }
 
@@ -164,25 +197,53 @@ impl Store {
         &self,
         query: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        let connection = acquire(&self.readers).await?;
+        let connection = self
+            .readers
+            .get()
+            .await
+            .map_err(|error| StoreError::Unavailable(error.into()))?;
         query(&connection).map_err(StoreError::from)
     }
 
-    /// Runs `query` on the connection that writes, once the writes before it are done, on one
-    /// of tokio's blocking threads: a write may wait for a lock (up to the busy timeout) or sync
-    /// the file at a checkpoint, and that holds up this request alone. A request cancelled
-    /// meanwhile leaves the write to finish; the connection goes back to the pool after it.
+    /// Runs `query`, one statement, on the writer's thread, and answers once the transaction
+    /// that holds it has committed. A request cancelled before its turn leaves nothing written;
+    /// one cancelled after it leaves the write to be committed.
     pub(super) async fn write<T: Send + 'static>(
         &self,
         query: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let connection = acquire(&self.writer).await?;
-        match tokio::task::spawn_blocking(move || query(&connection)).await {
-            Ok(result) => result.map_err(StoreError::from),
-            Err(error) => match error.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                Err(error) => Err(StoreError::Unavailable(error.into())),
-            },
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let write: Write = Box::new(move |connection| {
+            if reply.is_closed() {
+                return (true, Box::new(|_| {}));
+            }
+            let result = query(connection);
+            let succeeded = result.is_ok();
+            let answer: Answer = Box::new(move |committed| {
+                let answer = result.map_err(StoreError::from).and_then(|value| {
+                    committed
+                        .map(|()| value)
+                        .map_err(|error| StoreError::Unavailable(error.into()))
+                });
+                // Its request may have given up meanwhile.
+                let _ = reply.send(answer);
+            });
+            (succeeded, answer)
+        });
+        let writer = &self.writer;
+        writer
+            .writes
+            .send(write)
+            .map_err(|_| StoreError::Unavailable("the sqlite writer has stopped".into()))?;
+        writer.pending.fetch_add(1, Ordering::Relaxed);
+        let answered = tokio::time::timeout(writer.timeout, answer).await;
+        writer.pending.fetch_sub(1, Ordering::Relaxed);
+        match answered {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => Err(StoreError::Unavailable(
+                "the sqlite writer dropped the write".into(),
+            )),
+            Err(elapsed) => Err(StoreError::Unavailable(elapsed.into())),
         }
     }
 
@@ -193,11 +254,53 @@ impl Store {
 
     /// The connections, the writer's included: `(open, idle)`, for `/metrics`.
     pub fn pool_usage(&self) -> (u32, usize) {
-        let (readers, writer) = (self.readers.status(), self.writer.status());
+        let readers = self.readers.status();
+        let writer_idle = usize::from(self.writer.pending.load(Ordering::Relaxed) == 0);
         (
-            u32::try_from(readers.size + writer.size).unwrap_or(u32::MAX),
-            readers.available + writer.available,
+            u32::try_from(readers.size + 1).unwrap_or(u32::MAX),
+            readers.available + writer_idle,
         )
+    }
+}
+
+/// The writer's thread: takes the writes waiting on `waiting` (as many as have arrived, up to
+/// `MOST_WRITES_PER_COMMIT`), runs them in one transaction and answers each once it has ended.
+/// Returns when the store is dropped.
+fn write_in_turn(connection: &Connection, waiting: &mpsc::Receiver<Write>) {
+    let mut writes = Vec::with_capacity(MOST_WRITES_PER_COMMIT);
+    while let Ok(first) = waiting.recv() {
+        writes.push(first);
+        writes.extend(waiting.try_iter().take(MOST_WRITES_PER_COMMIT - 1));
+        if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+            // Dropped unanswered: their requests are answered 503.
+            tracing::warn!(%error, writes = writes.len(), "cannot begin a sqlite transaction");
+            writes.clear();
+            continue;
+        }
+        let mut answers = Vec::with_capacity(writes.len());
+        let mut rolled_back = false;
+        for write in writes.drain(..) {
+            if rolled_back {
+                // Dropped unanswered, as above.
+                continue;
+            }
+            let (succeeded, answer) = write(connection);
+            answers.push(answer);
+            // A failed statement undoes its own changes; some failures (a full disk, an I/O
+            // error) roll the whole transaction back, and the writes before it with it.
+            rolled_back = !succeeded && connection.is_autocommit();
+        }
+        let ended = if rolled_back {
+            Err("a failed write rolled its transaction back".to_owned())
+        } else {
+            connection.execute_batch("COMMIT").map_err(|error| {
+                let _ = connection.execute_batch("ROLLBACK");
+                format!("cannot commit: {error}")
+            })
+        };
+        for answer in answers {
+            answer(ended.as_ref().map(|_| ()).map_err(String::as_str));
+        }
     }
 }
 
@@ -226,12 +329,6 @@ fn pool(connections: Vec<Connection>, timeout: Duration) -> anyhow::Result<Pool<
             .context("cannot pool the sqlite connections")?;
     }
     Ok(pool)
-}
-
-async fn acquire(pool: &Pool<Connection>) -> Result<Object<Connection>, StoreError> {
-    pool.get()
-        .await
-        .map_err(|error| StoreError::Unavailable(error.into()))
 }
 
 /// A time as stored: RFC 3339 in UTC to the microsecond, always as long
