@@ -67,6 +67,14 @@ impl DatabaseSettings {
                 "DATABASE_URL",
                 "must be a sqlite URL, e.g. sqlite://data/app.db",
             ));
+        } else if url.contains(":memory:") || url.contains("mode=memory") {
+            // Each connection would open a database of its own, the tables only in one.
+            errors.push(SettingError::new(
+                "DATABASE_URL",
+                "must name a file, e.g. sqlite://data/app.db: an in-memory SQLite database is \
+                 not shared by the server's connections (for data kept in memory, generate the \
+                 project with --storage memory)",
+            ));
         }
         let max_connections = parse_or(
             errors,
@@ -352,7 +360,8 @@ impl FromSql for Time {
 }
 
 /// A statement put together at run time (a list's filters, order and cursor), with the values
-/// of its parameters, owned so that it can move to the thread that runs it.
+/// of its parameters, owned and `Send` so that a request holding one across an `.await` can
+/// still move between runtime threads.
 ///
 /// Each parameter is written `+?`, not `?`: SQLite re-plans a statement with an `ORDER BY`
 /// whenever a new value is bound to a bare `column = ?` (or to `LIMIT ?`), so a cached list
@@ -487,6 +496,14 @@ mod tests {
             (set.max_connections, set.acquire_timeout),
             (3, Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn an_in_memory_database_is_refused() {
+        for url in ["sqlite::memory:", "sqlite://app.db?mode=memory"] {
+            let (_, errors) = settings(&[("DATABASE_URL", url)]);
+            assert_eq!(variables(&errors), ["DATABASE_URL"], "{url}");
+        }
     }
 
     #[test]

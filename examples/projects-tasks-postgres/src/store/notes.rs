@@ -26,12 +26,11 @@ pub enum NoteTag {
     Someday,
 }
 
-/// Read from a string, so that anything else (a number, `null`) is refused as the wrong type.
-impl TryFrom<String> for NoteTag {
+impl TryFrom<&str> for NoteTag {
     type Error = String;
 
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match value.as_str() {
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        match value {
             "work" => Ok(Self::Work),
             "home" => Ok(Self::Home),
             "someday" => Ok(Self::Someday),
@@ -39,6 +38,15 @@ impl TryFrom<String> for NoteTag {
                 "unknown value `{value}`, expected one of `work`, `home`, `someday`"
             )),
         }
+    }
+}
+
+/// Read from a string, so that anything else (a number, `null`) is refused as the wrong type.
+impl TryFrom<String> for NoteTag {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::try_from(value.as_str())
     }
 }
 

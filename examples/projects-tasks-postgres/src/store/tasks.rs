@@ -26,12 +26,11 @@ pub enum TaskPriority {
     High,
 }
 
-/// Read from a string, so that anything else (a number, `null`) is refused as the wrong type.
-impl TryFrom<String> for TaskPriority {
+impl TryFrom<&str> for TaskPriority {
     type Error = String;
 
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match value.as_str() {
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        match value {
             "low" => Ok(Self::Low),
             "normal" => Ok(Self::Normal),
             "high" => Ok(Self::High),
@@ -39,6 +38,15 @@ impl TryFrom<String> for TaskPriority {
                 "unknown value `{value}`, expected one of `low`, `normal`, `high`"
             )),
         }
+    }
+}
+
+/// Read from a string, so that anything else (a number, `null`) is refused as the wrong type.
+impl TryFrom<String> for TaskPriority {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::try_from(value.as_str())
     }
 }
 
