@@ -269,6 +269,8 @@ struct RenderContext {
     has_int: bool,
     sorts_int: bool,
     sorts_date: bool,
+    /// Some field is an optional `datetime`, written through `store::rfc3339_or_null`.
+    optional_datetime: bool,
     /// The largest body a valid request may send (`BODY_LIMIT_BYTES`): 64 KiB, or more when a
     /// resource's longest valid body needs it.
     body_limit_kib: usize,
@@ -385,6 +387,7 @@ impl RenderContext {
             has_int: fields().any(|f| f.kind == "int"),
             sorts_int: fields().any(|f| f.sortable && f.kind == "int"),
             sorts_date: fields().any(|f| f.sortable && f.kind == "date"),
+            optional_datetime: fields().any(|f| f.optional && f.kind == "datetime"),
             body_limit_kib: resources
                 .iter()
                 .map(|r| body_limit_kib(&r.fields))

@@ -5,7 +5,8 @@
 mod orders;
 mod postgres;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use serde::Serializer;
 
 pub use orders::*;
 pub use postgres::{DatabaseSettings, Store};
@@ -49,6 +50,13 @@ pub fn micros(time: DateTime<Utc>) -> DateTime<Utc> {
 /// Now, to the microsecond.
 pub fn now() -> DateTime<Utc> {
     micros(Utc::now())
+}
+
+/// Writes `time` as RFC 3339, its fraction only as long as needed (`2026-12-04T22:02:02.5Z`):
+/// the text of chrono's own `Serialize`, made in one piece instead of a few characters at a
+/// time through `fmt` and the JSON writer's escaping (8% of a list's CPU in a profile).
+pub fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
 /// The first and the last microsecond of the years 1 to 9999, from the epoch.

@@ -20,7 +20,9 @@ pub struct Order {
     pub description: Option<String>,
     /// `true` or `false`. Default `false`.
     pub completed: bool,
+    #[serde(serialize_with = "super::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -60,7 +60,9 @@ pub struct Note {
     pub pinned: bool,
     /// One of `work`, `home`, `someday`. Optional: `null` when not given.
     pub tag: Option<NoteTag>,
+    #[serde(serialize_with = "super::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -22,7 +22,9 @@ pub struct Project {
     pub budget: Option<f64>,
     /// A date, `YYYY-MM-DD`. Optional: `null` when not given.
     pub starts_on: Option<NaiveDate>,
+    #[serde(serialize_with = "super::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -69,10 +69,13 @@ pub struct Task {
     /// Up to 100000 characters, no NUL. Optional: `null` when not given.
     pub notes: Option<String>,
     /// An RFC 3339 date and time; stored in UTC, to the microsecond. Optional: `null` when not given.
+    #[serde(serialize_with = "super::rfc3339_or_null")]
     pub remind_at: Option<DateTime<Utc>>,
     /// A UUID. Optional: `null` when not given.
     pub assignee: Option<Uuid>,
+    #[serde(serialize_with = "super::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
