@@ -19,6 +19,7 @@ use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 use deadpool::Runtime;
 use deadpool::unmanaged::{Pool, PoolConfig};
+use rusqlite::hooks::Wal;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 use secrecy::{ExposeSecret, SecretString};
@@ -39,6 +40,15 @@ const STATEMENT_CACHE: usize = 64;
 
 /// The most writes committed in one transaction.
 const MOST_WRITES_PER_COMMIT: usize = 64;
+
+/// Pages in the write-ahead log past which they are copied back into the database file
+/// (SQLite's own default), by a thread of its own rather than by the commit that crossed it.
+const CHECKPOINT_PAGES: i32 = 1000;
+
+/// Pages past which the writer checkpoints the log itself. A checkpoint beside a writer that
+/// never pauses never catches up with it, and only a log checkpointed to its end starts again
+/// from its beginning: this bounds the file (32 MiB of 4 KiB pages).
+const MOST_LOG_PAGES: i32 = 8 * CHECKPOINT_PAGES;
 
 /// Where the data lives, and how the connection pool behaves.
 #[derive(Debug, Clone)]
@@ -176,8 +186,32 @@ impl Store {
             .await
             .context("cannot close the migrations' connection")?;
 
-        let connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let mut connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .context("cannot open the sqlite database")?;
+        // A checkpoint syncs the log and the database file: run by the commit that crossed
+        // the threshold (SQLite's default), it held up every write waiting behind it.
+        let checkpointer = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .context("cannot open the sqlite database")?;
+        let (nudge, nudged) = mpsc::sync_channel(1);
+        connection
+            .wal_hook(Some(move |log: &mut Wal, pages: i32| {
+                if pages >= MOST_LOG_PAGES {
+                    // Passive, as the other thread's: busy while that one runs, then the next
+                    // commit tries again.
+                    if let Err(error) = log.checkpoint() {
+                        tracing::debug!(%error, pages, "the writer's checkpoint did not run");
+                    }
+                } else if pages >= CHECKPOINT_PAGES {
+                    // Fails only when a nudge is already waiting, which is as good.
+                    let _ = nudge.try_send(());
+                }
+                Ok(())
+            }))
+            .context("cannot watch the sqlite write-ahead log")?;
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || checkpoint_when_due(&checkpointer, &nudged))
+            .context("cannot start the sqlite checkpoint's thread")?;
         let (writes, waiting) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
@@ -308,6 +342,17 @@ fn write_in_turn(connection: &Connection, waiting: &mpsc::Receiver<Write>) {
         };
         for answer in answers {
             answer(ended.as_ref().map(|_| ()).map_err(String::as_str));
+        }
+    }
+}
+
+/// The checkpoint's thread: copies the write-ahead log back into the database file each time
+/// the writer finds it past `CHECKPOINT_PAGES`, without waiting for readers or the writer
+/// (`PASSIVE`: what they still use is copied next time). Returns when the writer has stopped.
+fn checkpoint_when_due(connection: &Connection, due: &mpsc::Receiver<()>) {
+    while due.recv().is_ok() {
+        if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(%error, "cannot checkpoint the sqlite write-ahead log");
         }
     }
 }
