@@ -4,9 +4,9 @@
 //! Queries run through rusqlite: reads on read-only connections, each taken from a pool for one
 //! query and run on the request's own thread; writes on one connection, on a thread of its own
 //! that commits the writes waiting together in one transaction. sqlx applies the migrations
-//! (its `migrate!`, the same checksummed `_sqlx_migrations` table as the `sqlx` command line)
-//! and is not used after that: its SQLite driver runs every connection on a thread of its own
-//! and hands each command and row across it, a context switch or more per query.
+//! (the same checksummed `_sqlx_migrations` table as the `sqlx` command line) and is not used
+//! after that: its SQLite driver runs every connection on a thread of its own and hands each
+//! command and row across it, a context switch or more per query.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -19,12 +19,14 @@ use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 use deadpool::Runtime;
 use deadpool::unmanaged::{Pool, PoolConfig};
+use include_dir::{Dir, include_dir};
 use rusqlite::hooks::Wal;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 use secrecy::{ExposeSecret, SecretString};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{ConnectOptions, Connection as _};
+use sqlx::{ConnectOptions, Connection as _, SqlStr};
 
 use super::{Cursor, SortKey, StoreError};
 use crate::auth::SettingError;
@@ -49,6 +51,13 @@ const CHECKPOINT_PAGES: i32 = 1000;
 /// never pauses never catches up with it, and only a log checkpointed to its end starts again
 /// from its beginning: this bounds the file (32 MiB of 4 KiB pages).
 const MOST_LOG_PAGES: i32 = 8 * CHECKPOINT_PAGES;
+
+/// The files of `migrations/`, embedded at build time. (sqlx's `migrate!` would embed them too,
+/// but its macros build sqlx and SQLite a second time, for the compiler: a tenth of a cold
+/// build's CPU time.) Cargo rebuilds on a change to a file here; a new file is seen when this
+/// crate is compiled again (any edit to its code, or `touch src/store/sqlite.rs`), as with
+/// `migrate!`.
+static MIGRATIONS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations");
 
 /// Where the data lives, and how the connection pool behaves.
 #[derive(Debug, Clone)]
@@ -177,7 +186,7 @@ impl Store {
             .connect()
             .await
             .context("cannot open the sqlite database")?;
-        sqlx::migrate!()
+        embedded_migrations()?
             .run(&mut migrator)
             .await
             .context("cannot apply database migrations")?;
@@ -355,6 +364,42 @@ fn checkpoint_when_due(connection: &Connection, due: &mpsc::Receiver<()>) {
             tracing::warn!(%error, "cannot checkpoint the sqlite write-ahead log");
         }
     }
+}
+
+/// The embedded migrations, read as sqlx reads the folder (a test holds the two to each other),
+/// so that the `_sqlx_migrations` table is the same whichever applied them:
+/// `<VERSION>_<DESCRIPTION>.sql` (or `.up.sql` and `.down.sql`), the description with spaces
+/// for underscores, the checksum of the text, no transaction when it starts with
+/// `-- no-transaction`; files not ending in `.sql` are skipped.
+fn embedded_migrations() -> anyhow::Result<Migrator> {
+    let mut migrations = Vec::new();
+    for file in MIGRATIONS.files() {
+        let name = file.path().to_string_lossy();
+        if !name.ends_with(".sql") {
+            continue;
+        }
+        let (version, rest) = name.split_once('_').with_context(|| {
+            format!("migrations/{name}: expected the name `<VERSION>_<DESCRIPTION>.sql`")
+        })?;
+        let version = version.parse().with_context(|| {
+            format!("migrations/{name}: expected an integer version before the first `_`")
+        })?;
+        let sql = file
+            .contents_utf8()
+            .with_context(|| format!("migrations/{name} is not UTF-8"))?;
+        let migration_type = MigrationType::from_filename(rest);
+        let description = rest
+            .trim_end_matches(migration_type.suffix())
+            .replace('_', " ");
+        migrations.push(Migration::new(
+            version,
+            description.into(),
+            migration_type,
+            SqlStr::from_static(sql),
+            sql.starts_with("-- no-transaction"),
+        ));
+    }
+    Ok(Migrator::with_migrations(migrations))
 }
 
 /// A connection to the file at `path`, in the mode of `flags`.
@@ -549,6 +594,30 @@ mod tests {
             let (_, errors) = settings(&[("DATABASE_URL", url)]);
             assert_eq!(variables(&errors), ["DATABASE_URL"], "{url}");
         }
+    }
+
+    #[tokio::test]
+    async fn embedded_migrations_are_read_as_sqlx_reads_the_folder() {
+        let fields = |migrator: &Migrator| {
+            migrator
+                .iter()
+                .map(|m| {
+                    let checksum = m.checksum.to_vec();
+                    (
+                        m.version,
+                        m.description.to_string(),
+                        m.migration_type,
+                        checksum,
+                        m.no_tx,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let sqlx = Migrator::new(folder).await.expect("sqlx reads migrations/");
+        let embedded = embedded_migrations().expect("the embedded migrations are read");
+        assert!(!fields(&sqlx).is_empty());
+        assert_eq!(fields(&embedded), fields(&sqlx));
     }
 
     #[test]
