@@ -378,15 +378,17 @@ fn embedded_migrations() -> anyhow::Result<Migrator> {
         if !name.ends_with(".sql") {
             continue;
         }
-        let (version, rest) = name.split_once('_').with_context(|| {
-            format!("migrations/{name}: expected the name `<VERSION>_<DESCRIPTION>.sql`")
-        })?;
-        let version = version.parse().with_context(|| {
-            format!("migrations/{name}: expected an integer version before the first `_`")
-        })?;
+        let rename = || {
+            format!(
+                "migrations/{name}: rename it `<VERSION>_<DESCRIPTION>.sql`, the version an \
+                 integer (e.g. `20260301000000_add_tags.sql`)"
+            )
+        };
+        let (version, rest) = name.split_once('_').with_context(rename)?;
+        let version = version.parse().with_context(rename)?;
         let sql = file
             .contents_utf8()
-            .with_context(|| format!("migrations/{name} is not UTF-8"))?;
+            .with_context(|| format!("migrations/{name} is not UTF-8: save it as UTF-8"))?;
         let migration_type = MigrationType::from_filename(rest);
         let description = rest
             .trim_end_matches(migration_type.suffix())
@@ -617,7 +619,12 @@ mod tests {
         let sqlx = Migrator::new(folder).await.expect("sqlx reads migrations/");
         let embedded = embedded_migrations().expect("the embedded migrations are read");
         assert!(!fields(&sqlx).is_empty());
-        assert_eq!(fields(&embedded), fields(&sqlx));
+        assert_eq!(
+            fields(&embedded),
+            fields(&sqlx),
+            "the migrations built in are not those of migrations/: a file added since this crate \
+             was last compiled is built in at its next compilation (`touch src/store/sqlite.rs`)"
+        );
     }
 
     #[test]
