@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::error::ErrorKind;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{Connection, Postgres, QueryBuilder};
 
 use super::{Cursor, SortKey, StoreError};
 use crate::auth::SettingError;
@@ -107,6 +107,9 @@ impl DatabaseSettings {
         &[("DATABASE_URL", "postgres://app@localhost/app")];
 }
 
+/// A connection idle this long is pinged before it is used again.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
@@ -127,6 +130,19 @@ impl Store {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
+            // sqlx pings every connection handed back to the pool. By default it pings it again
+            // when it is taken out, a second round trip on every request; here only a
+            // connection idle for a while is, in case the server closed it meanwhile (a
+            // restart, `idle_session_timeout`, a proxy's idle cut).
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .context("cannot connect to the postgres database (DATABASE_URL)")?;

@@ -140,11 +140,7 @@ async fn an_unavailable_database_is_503_and_the_api_recovers() {
         .execute(&mut admin)
         .await
         .unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-        .bind(name)
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    end_sessions(&mut admin, name).await;
     expect_503("no connection").await;
     assert_eq!(
         app.get("/ready").await.status(),
@@ -161,4 +157,45 @@ async fn an_unavailable_database_is_503_and_the_api_recovers() {
     assert_eq!(page.status(), StatusCode::OK);
     let page: Value = page.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_connection_the_server_closed_while_idle_is_replaced_before_use() {
+    let app = spawn_app().await;
+    app.seed_item("user-a", "original").await;
+    let token = app.token("user-a");
+    assert_eq!(
+        app.status_with_token("user-a", &token).await,
+        StatusCode::OK
+    );
+
+    // The server ends the pool's sessions while they sit idle, as a restart or its
+    // `idle_session_timeout` would.
+    let mut admin = PgConnection::connect(&app.database.admin_url())
+        .await
+        .unwrap();
+    let ended = end_sessions(&mut admin, &app.database.name).await;
+    assert!(ended > 0, "the pool had a connection open");
+    // Idle long enough to be pinged before use (`PING_WHEN_IDLE_FOR` in src/store/postgres.rs).
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+
+    for _ in 0..3 {
+        assert_eq!(
+            app.status_with_token("user-a", &token).await,
+            StatusCode::OK,
+            "a dead connection was used instead of a fresh one"
+        );
+    }
+}
+
+/// Ends every session on database `name`, as the server's restart would; how many there were.
+async fn end_sessions(admin: &mut PgConnection, name: &str) -> usize {
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+    )
+    .bind(name)
+    .fetch_all(admin)
+    .await
+    .unwrap();
+    ended.len()
 }
