@@ -112,6 +112,27 @@ def serve_jwks(port: int, path: str):
     ThreadingHTTPServer((LOOPBACK, port), Handler).serve_forever()
 
 
+def start_jwks(jwks_file: Path):
+    """A fresh Ed25519 key's JWKS (written to `jwks_file`) served on a free loopback port by a
+    process of its own; that process, the origin it serves, and the tokens."""
+    jwks_port = free_port()
+    origin = f"http://{LOOPBACK}:{jwks_port}"
+    jwks, toks = eddsa_material(origin)
+    jwks_file.write_text(json.dumps(jwks))
+    proc = subprocess.Popen([sys.executable, __file__, "serve-jwks", str(jwks_port), str(jwks_file)],
+                            start_new_session=True, stdin=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while True:
+        try:
+            if http_status(jwks_port, "GET", "/api/auth/jwks")[0] == 200:
+                return proc, origin, toks
+        except OSError:
+            if time.time() > deadline:
+                proc.kill()
+                raise RuntimeError("the JWKS server did not start")
+            time.sleep(0.01)
+
+
 # ---------------------------------------------------------------------------------------------
 # processes
 
@@ -603,23 +624,7 @@ def main(argv):
                     label = ("authgate HS256 (shared-secret)" if name == "hs256"
                              else "authgate HS256, tasks of eight fields")
                 else:
-                    jwks_port = free_port()
-                    origin = f"http://{LOOPBACK}:{jwks_port}"
-                    jwks, toks = eddsa_material(origin)
-                    jwks_file = args.work / "jwks.json"
-                    jwks_file.write_text(json.dumps(jwks))
-                    jwks_proc = subprocess.Popen(
-                        [sys.executable, __file__, "serve-jwks", str(jwks_port), str(jwks_file)],
-                        start_new_session=True, stdin=subprocess.DEVNULL)
-                    deadline = time.time() + 10
-                    while True:
-                        try:
-                            if http_status(jwks_port, "GET", "/api/auth/jwks")[0] == 200:
-                                break
-                        except OSError:
-                            if time.time() > deadline:
-                                raise RuntimeError("the JWKS server did not start")
-                            time.sleep(0.01)
+                    jwks_proc, origin, toks = start_jwks(args.work / "jwks.json")
                     env["BETTER_AUTH_URL"] = origin
                     label = "authgate EdDSA (Better Auth JWKS)"
                 run_dir = args.work / f"run-{name}"  # no .env here

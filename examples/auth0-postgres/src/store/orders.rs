@@ -140,7 +140,8 @@ impl Store {
         );
         query.push(" LIMIT ").push_bind(i64::from(limit) + 1);
         let mut connection = self.connection().await?;
-        let mut rows: Vec<Row> = query.build_query_as().fetch_all(&mut *connection).await?;
+        let result = query.build_query_as().fetch_all(&mut *connection).await;
+        let mut rows: Vec<Row> = connection.check(result)?;
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last().map(|row| Cursor {
@@ -163,7 +164,7 @@ impl Store {
     ) -> Result<Order, StoreError> {
         let mut connection = self.writer().await?;
         let now = now();
-        let row: Row = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
             r#" (id, owner_id, "title", "description", "completed", created_at, updated_at) "#,
@@ -178,13 +179,14 @@ impl Store {
         .bind(now)
         .bind(now)
         .fetch_one(&mut *connection)
-        .await?;
+        .await;
+        let row: Row = connection.check(result)?;
         Ok(row.item)
     }
 
     pub async fn get_order(&self, owner: &str, id: Uuid) -> Result<Option<Order>, StoreError> {
         let mut connection = self.connection().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "SELECT ",
             columns!(),
             " FROM ",
@@ -194,7 +196,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -211,7 +214,7 @@ impl Store {
             Some(value) => (true, value),
             None => (false, None),
         };
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "UPDATE ",
             table!(),
             " SET ",
@@ -230,7 +233,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -245,7 +249,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .execute(&mut *connection)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .await;
+        let deleted = connection.check(result)?;
+        Ok(deleted.rows_affected() == 1)
     }
 }

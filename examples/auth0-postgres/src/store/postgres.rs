@@ -1,4 +1,5 @@
-//! PostgreSQL: a connection pool (sqlx) to one server shared by every replica of this API;
+//! PostgreSQL: a pool of sqlx connections (deadpool) to one server shared by every replica of
+//! this API;
 //! migrations are applied at start (sqlx takes an advisory lock, so replicas starting together
 //! apply them once). Every query names its owner in the `WHERE` clause.
 
@@ -6,10 +7,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
+use deadpool::Runtime;
+use deadpool::managed::{self, Metrics, Object, RecycleResult};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::error::ErrorKind;
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Postgres, QueryBuilder};
 
 use super::{Cursor, SortKey, StoreError};
@@ -107,12 +109,79 @@ impl DatabaseSettings {
         &[("DATABASE_URL", "postgres://app@localhost/app")];
 }
 
-/// A connection idle this long is pinged before it is used again.
+/// A connection last taken from the pool this long ago is pinged before it is used again.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// Opens the pool's connections, and checks one that sat idle before it is used again.
+///
+/// The pool is deadpool's, not sqlx's: sqlx's pool pings every connection handed back to it, a
+/// second round trip to the server on every request (a fifth of the server's and of
+/// PostgreSQL's CPU per list). A connection given back in the middle of a statement (its
+/// request timed out) needs no ping either: sqlx reads what the server still had to say before
+/// it sends the next statement.
+struct Connector {
+    options: PgConnectOptions,
+}
+
+impl managed::Manager for Connector {
+    type Type = PgConnection;
+    type Error = sqlx::Error;
+
+    async fn create(&self) -> Result<PgConnection, sqlx::Error> {
+        PgConnection::connect_with(&self.options).await
+    }
+
+    /// A connection idle for a while may have been closed by the server meanwhile (a restart,
+    /// `idle_session_timeout`, a proxy's idle cut): it is pinged, and replaced if that fails.
+    async fn recycle(
+        &self,
+        connection: &mut PgConnection,
+        metrics: &Metrics,
+    ) -> RecycleResult<sqlx::Error> {
+        if metrics.last_used() >= PING_WHEN_IDLE_FOR {
+            connection.ping().await?;
+        }
+        Ok(())
+    }
+}
+
+type Pool = managed::Pool<Connector>;
+
+/// A connection taken from the pool, which it goes back to when dropped.
+pub(super) struct PooledConnection(Object<Connector>);
+
+impl PooledConnection {
+    /// The outcome of a statement run on this connection, as the API answers it. After a
+    /// failure the client did not cause (the server went away or ended the session, a broken
+    /// protocol, a timeout), the connection is closed rather than handed to the next request.
+    pub(super) fn check<T>(self, result: Result<T, sqlx::Error>) -> Result<T, StoreError> {
+        result.map_err(|error| {
+            let error = StoreError::from(error);
+            if !matches!(error, StoreError::Conflict(_) | StoreError::Constraint(_)) {
+                drop(Object::take(self.0));
+            }
+            error
+        })
+    }
+}
+
+impl std::ops::Deref for PooledConnection {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.0
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {
-    pool: PgPool,
+    pool: Pool,
 }
 
 impl Store {
@@ -127,59 +196,54 @@ impl Store {
             let millis = timeout.as_millis().to_string();
             options = options.options([("statement_timeout", millis)]);
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout)
-            // sqlx pings every connection handed back to the pool. By default it pings it again
-            // when it is taken out, a second round trip on every request; here only a
-            // connection idle for a while is, in case the server closed it meanwhile (a
-            // restart, `idle_session_timeout`, a proxy's idle cut).
-            .test_before_acquire(false)
-            .before_acquire(|connection, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= PING_WHEN_IDLE_FOR {
-                        connection.ping().await?;
-                    }
-                    Ok(true)
-                })
-            })
-            .connect_with(options)
+        // Waiting for a free connection, opening one and pinging one each give up after the
+        // acquire timeout.
+        let pool = Pool::builder(Connector { options })
+            .max_size(settings.max_connections as usize)
+            .wait_timeout(Some(settings.acquire_timeout))
+            .create_timeout(Some(settings.acquire_timeout))
+            .recycle_timeout(Some(settings.acquire_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .context("cannot make the postgres connection pool")?;
+        let mut connection = pool
+            .get()
             .await
             .context("cannot connect to the postgres database (DATABASE_URL)")?;
         sqlx::migrate!()
-            .run(&pool)
+            .run(&mut *connection)
             .await
             .context("cannot apply database migrations")?;
+        drop(connection);
         Ok(Self { pool })
     }
 
     /// A connection from the pool; failing to get one (the server is down, refuses us, or
     /// every connection is busy past the acquire timeout) is the database being unavailable.
-    pub(super) async fn connection(&self) -> Result<PoolConnection<sqlx::Postgres>, StoreError> {
+    pub(super) async fn connection(&self) -> Result<PooledConnection, StoreError> {
         self.pool
-            .acquire()
+            .get()
             .await
+            .map(PooledConnection)
             .map_err(|error| StoreError::Unavailable(error.into()))
     }
 
     /// The connection a write goes through: any of the pool's, since PostgreSQL runs writes
     /// side by side.
-    pub(super) async fn writer(&self) -> Result<PoolConnection<sqlx::Postgres>, StoreError> {
+    pub(super) async fn writer(&self) -> Result<PooledConnection, StoreError> {
         self.connection().await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut connection = self.connection().await?;
-        sqlx::query("SELECT 1")
-            .execute(&mut *connection)
-            .await
-            .map(drop)
-            .map_err(StoreError::from)
+        let result = sqlx::query("SELECT 1").execute(&mut *connection).await;
+        connection.check(result).map(drop)
     }
 
     /// The pool's connections: `(open, idle)`, for `/metrics`.
     pub fn pool_usage(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+        let status = self.pool.status();
+        (status.size as u32, status.available)
     }
 }
 

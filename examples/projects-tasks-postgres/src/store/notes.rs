@@ -184,7 +184,8 @@ impl Store {
         );
         query.push(" LIMIT ").push_bind(i64::from(limit) + 1);
         let mut connection = self.connection().await?;
-        let mut rows: Vec<Row> = query.build_query_as().fetch_all(&mut *connection).await?;
+        let result = query.build_query_as().fetch_all(&mut *connection).await;
+        let mut rows: Vec<Row> = connection.check(result)?;
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last().map(|row| Cursor {
@@ -203,7 +204,7 @@ impl Store {
     pub async fn create_note(&self, owner: &str, fields: NoteFields) -> Result<Note, StoreError> {
         let mut connection = self.writer().await?;
         let now = now();
-        let row: Row = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
             r#" (id, owner_id, "body", "pinned", "tag", created_at, updated_at) "#,
@@ -218,13 +219,14 @@ impl Store {
         .bind(now)
         .bind(now)
         .fetch_one(&mut *connection)
-        .await?;
+        .await;
+        let row: Row = connection.check(result)?;
         Ok(row.item)
     }
 
     pub async fn get_note(&self, owner: &str, id: Uuid) -> Result<Option<Note>, StoreError> {
         let mut connection = self.connection().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "SELECT ",
             columns!(),
             " FROM ",
@@ -234,7 +236,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -251,7 +254,7 @@ impl Store {
             Some(value) => (true, value),
             None => (false, None),
         };
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "UPDATE ",
             table!(),
             " SET ",
@@ -270,7 +273,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -285,7 +289,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .execute(&mut *connection)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .await;
+        let deleted = connection.check(result)?;
+        Ok(deleted.rows_affected() == 1)
     }
 }

@@ -125,7 +125,7 @@ impl Store {
     /// Whether `owner` has the project `id`.
     pub async fn has_project(&self, owner: &str, id: Uuid) -> Result<bool, StoreError> {
         let mut connection = self.connection().await?;
-        let found: Option<i32> = sqlx::query_scalar(concat!(
+        let result = sqlx::query_scalar(concat!(
             "SELECT 1 FROM ",
             table!(),
             " WHERE id = $1 AND owner_id = $2"
@@ -133,7 +133,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let found: Option<i32> = connection.check(result)?;
         Ok(found.is_some())
     }
 
@@ -164,7 +165,8 @@ impl Store {
         );
         query.push(" LIMIT ").push_bind(i64::from(limit) + 1);
         let mut connection = self.connection().await?;
-        let mut rows: Vec<Row> = query.build_query_as().fetch_all(&mut *connection).await?;
+        let result = query.build_query_as().fetch_all(&mut *connection).await;
+        let mut rows: Vec<Row> = connection.check(result)?;
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last().map(|row| Cursor {
@@ -187,7 +189,7 @@ impl Store {
     ) -> Result<Project, StoreError> {
         let mut connection = self.writer().await?;
         let now = now();
-        let row: Row = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
             r#" (id, owner_id, "name", "archived", "budget", "starts_on", created_at, updated_at) "#,
@@ -203,13 +205,14 @@ impl Store {
         .bind(now)
         .bind(now)
         .fetch_one(&mut *connection)
-        .await?;
+        .await;
+        let row: Row = connection.check(result)?;
         Ok(row.item)
     }
 
     pub async fn get_project(&self, owner: &str, id: Uuid) -> Result<Option<Project>, StoreError> {
         let mut connection = self.connection().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "SELECT ",
             columns!(),
             " FROM ",
@@ -219,7 +222,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -240,7 +244,7 @@ impl Store {
             Some(value) => (true, value),
             None => (false, None),
         };
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "UPDATE ",
             table!(),
             " SET ",
@@ -262,7 +266,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -278,7 +283,8 @@ impl Store {
         .bind(id)
         .bind(owner)
         .execute(&mut *connection)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .await;
+        let deleted = connection.check(result)?;
+        Ok(deleted.rows_affected() == 1)
     }
 }

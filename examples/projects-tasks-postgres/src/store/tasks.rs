@@ -230,7 +230,8 @@ impl Store {
         );
         query.push(" LIMIT ").push_bind(i64::from(limit) + 1);
         let mut connection = self.connection().await?;
-        let mut rows: Vec<Row> = query.build_query_as().fetch_all(&mut *connection).await?;
+        let result = query.build_query_as().fetch_all(&mut *connection).await;
+        let mut rows: Vec<Row> = connection.check(result)?;
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last().map(|row| Cursor {
@@ -254,7 +255,7 @@ impl Store {
     ) -> Result<Task, StoreError> {
         let mut connection = self.writer().await?;
         let now = now();
-        let row: Row = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "INSERT INTO ",
             table!(),
             r#" (id, owner_id, project_id, "title", "done", "due", "priority", "estimate_minutes", "notes", "remind_at", "assignee", created_at, updated_at) "#,
@@ -275,7 +276,8 @@ impl Store {
         .bind(now)
         .bind(now)
         .fetch_one(&mut *connection)
-        .await?;
+        .await;
+        let row: Row = connection.check(result)?;
         Ok(row.item)
     }
 
@@ -286,7 +288,7 @@ impl Store {
         id: Uuid,
     ) -> Result<Option<Task>, StoreError> {
         let mut connection = self.connection().await?;
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "SELECT ",
             columns!(),
             " FROM ",
@@ -297,7 +299,8 @@ impl Store {
         .bind(owner)
         .bind(project_id)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -331,7 +334,7 @@ impl Store {
             Some(value) => (true, value),
             None => (false, None),
         };
-        let row: Option<Row> = sqlx::query_as(concat!(
+        let result = sqlx::query_as(concat!(
             "UPDATE ",
             table!(),
             " SET ",
@@ -365,7 +368,8 @@ impl Store {
         .bind(owner)
         .bind(project_id)
         .fetch_optional(&mut *connection)
-        .await?;
+        .await;
+        let row: Option<Row> = connection.check(result)?;
         Ok(row.map(|row| row.item))
     }
 
@@ -386,7 +390,8 @@ impl Store {
         .bind(owner)
         .bind(project_id)
         .execute(&mut *connection)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .await;
+        let deleted = connection.check(result)?;
+        Ok(deleted.rows_affected() == 1)
     }
 }

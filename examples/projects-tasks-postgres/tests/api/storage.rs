@@ -12,7 +12,7 @@ use my_api::error::ApiError;
 use my_api::store::StoreError;
 
 use crate::helpers::spawn_app;
-use crate::helpers::{AppOptions, spawn_app_with};
+use crate::helpers::{AppOptions, TestApp, spawn_app_with};
 
 /// The table of projects, quoted; spliced into statements with `concat!`.
 macro_rules! table {
@@ -161,21 +161,7 @@ async fn an_unavailable_database_is_503_and_the_api_recovers() {
 
 #[tokio::test]
 async fn a_connection_the_server_closed_while_idle_is_replaced_before_use() {
-    let app = spawn_app().await;
-    app.seed_item("user-a", "original").await;
-    let token = app.token("user-a");
-    assert_eq!(
-        app.status_with_token("user-a", &token).await,
-        StatusCode::OK
-    );
-
-    // The server ends the pool's sessions while they sit idle, as a restart or its
-    // `idle_session_timeout` would.
-    let mut admin = PgConnection::connect(&app.database.admin_url())
-        .await
-        .unwrap();
-    let ended = end_sessions(&mut admin, &app.database.name).await;
-    assert!(ended > 0, "the pool had a connection open");
+    let (app, token, _) = app_whose_sessions_the_server_ended().await;
     // Idle long enough to be pinged before use (`PING_WHEN_IDLE_FOR` in src/store/postgres.rs).
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
 
@@ -186,6 +172,70 @@ async fn a_connection_the_server_closed_while_idle_is_replaced_before_use() {
             "a dead connection was used instead of a fresh one"
         );
     }
+}
+
+#[tokio::test]
+async fn a_connection_the_server_closed_between_requests_fails_one_request_at_most() {
+    // Right after a request, too soon for a ping before the next one: the request that finds
+    // a dead connection may fail (503, the database is unavailable), but the connection must
+    // then be closed, not handed to the next request.
+    let (app, token, ended) = app_whose_sessions_the_server_ended().await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..ended + 3 {
+        statuses.push(app.status_with_token("user-a", &token).await);
+    }
+    let failed = statuses
+        .iter()
+        .filter(|status| **status != StatusCode::OK)
+        .count();
+    assert!(
+        failed <= ended
+            && statuses[ended..]
+                .iter()
+                .all(|status| *status == StatusCode::OK)
+            && statuses
+                .iter()
+                .all(|status| [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE].contains(status)),
+        "{ended} dead connection(s), then the answers {statuses:?}: a dead connection was used again"
+    );
+}
+
+/// An app that has answered a list, whose pool's sessions the server then ended (as a restart
+/// or its `idle_session_timeout` would) and saw gone; its user's token, and how many sessions
+/// there were.
+async fn app_whose_sessions_the_server_ended() -> (TestApp, String, usize) {
+    let app = spawn_app().await;
+    app.seed_item("user-a", "original").await;
+    let token = app.token("user-a");
+    assert_eq!(
+        app.status_with_token("user-a", &token).await,
+        StatusCode::OK
+    );
+    let mut admin = PgConnection::connect(&app.database.admin_url())
+        .await
+        .unwrap();
+    let ended = end_sessions(&mut admin, &app.database.name).await;
+    assert!(ended > 0, "the pool had a connection open");
+    wait_until_gone(&mut admin, &app.database.name).await;
+    (app, token, ended)
+}
+
+/// Waits (up to 10 s) until no session on database `name` is left.
+async fn wait_until_gone(admin: &mut PgConnection, name: &str) {
+    for _ in 0..1_000 {
+        let left: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1")
+                .bind(name)
+                .fetch_one(&mut *admin)
+                .await
+                .unwrap();
+        if left == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the sessions on {name} did not end within 10 s");
 }
 
 /// Ends every session on database `name`, as the server's restart would; how many there were.

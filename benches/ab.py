@@ -1,0 +1,169 @@
+"""Interleaved A/B rounds of one scenario over a few servers: the tool behind the files of
+benches/proposed/ that compare one change at a time. Not part of `cargo test`.
+
+    target/bench/venv/bin/python benches/ab.py ROUNDS SECONDS SCENARIO KIND:NAME=BINARY...
+
+SCENARIO is one of health, list, other (403), bad (401), create. KIND is how the binary is
+run and seeded: `hs` (a shared-secret HS256 SQLite project, 10 tasks for u1), `f8` (the same
+with the eight-field tasks of benches/run.sh), `pg` (a shared-secret HS256 PostgreSQL project,
+in a throwaway cluster under target/bench/ab/pg, whose CPU per request is printed too), `ed` (a Better Auth EdDSA project, its keys from
+a loopback JWKS) or `plain` (benches/plain-axum, /health only). Each round runs wrk
+(-t2 -c32) once against every server in turn; it prints each run's requests per second, p99
+and the server's CPU time per request (from /proc, user and system), then each server's
+median and range. With PERF=1 in the environment, `perf record -g` (PERF=dwarf: `--call-graph dwarf`) samples each server during
+each of its runs, into target/bench/ab/NAME-ROUND.perf.data. Needs wrk and the venv
+benches/run.sh makes.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # noqa: E402
+
+SCENARIOS = {
+    "health": ("GET", "/health", None, 200),
+    "list": ("GET", f"/api/{bench.USER}/tasks", "good", 200),
+    "other": ("GET", f"/api/{bench.OTHER_USER}/tasks", "good", 403),
+    "bad": ("GET", f"/api/{bench.USER}/tasks", "bad", 401),
+    "create": ("POST", f"/api/{bench.USER}/tasks", "good", 201),
+}
+
+
+def cpu_seconds(pids):
+    """User and system CPU time of the processes `pids`, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def postgres_pids():
+    """Every process of the cluster (postmaster, backends, background workers)."""
+    pids = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(proc, "exe").resolve().name == "postgres":
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def main(argv):
+    rounds, seconds, scenario = int(argv[0]), int(argv[1]), argv[2]
+    method, path, token_kind, expect = SCENARIOS[scenario]
+    work = Path(__file__).resolve().parent.parent / "target" / "bench" / "ab"
+    work.mkdir(parents=True, exist_ok=True)
+
+    class Args:
+        threads, connections, duration = 2, 32, seconds
+        peer_lua = Path(__file__).resolve().parent.parent.parent / "shared/peers/fastapi-seed/lua/bench.lua"
+        post_lua = Path(__file__).resolve().parent / "lua" / "post.lua"
+
+    if not Args.peer_lua.exists():
+        Args.peer_lua = Path(os.environ["PEER_DIR"]) / "lua" / "bench.lua"
+
+    secret = "ab-" + "s" * 61
+    hs = bench.hs256_tokens(secret)
+    base_env = {k: v for k, v in os.environ.items() if k != "RUST_LOG"}
+    base_env.update(APP_ENV="development", HOST=bench.LOOPBACK, RATE_LIMIT_PER_SECOND="0",
+                    RATE_LIMIT_PER_USER_PER_SECOND="1000000000",
+                    RATE_LIMIT_PER_USER_BURST="1000000000",
+                    CORS_ALLOWED_ORIGINS="http://localhost:3000")
+    servers, tokens, helpers, pg = [], {}, [], None
+    try:
+        for spec in argv[3:]:
+            kind, rest = spec.split(":", 1)
+            name, binary = rest.split("=", 1)
+            port = bench.free_port()
+            env = dict(base_env, PORT=str(port))
+            if kind == "plain":
+                servers.append(bench.Server(name, name, [binary], env, work, work / f"{name}.log", port))
+                continue
+            if kind == "pg":
+                if pg is None:
+                    pg = bench.Postgres(work / "pg")
+                pg.create_database(name)
+                env["DATABASE_URL"] = pg.url(name)
+            else:
+                db = work / f"{name}.db"
+                bench.fresh_sqlite(db)
+                env["DATABASE_URL"] = f"sqlite://{db}"
+            if kind in ("hs", "f8", "pg"):
+                env["JWT_SECRET"] = secret
+                toks = hs
+            elif kind == "ed":
+                helper, origin, toks = bench.start_jwks(work / f"{name}-jwks.json")
+                helpers.append(helper)
+                env["BETTER_AUTH_URL"] = origin
+            else:
+                raise SystemExit(f"unknown kind `{kind}` (hs, f8, ed, pg, plain)")
+            server = bench.Server("fields8" if kind == "f8" else name, name, [binary], env, work,
+                                  work / f"{name}.log", port, ready_path="/ready")
+            server.label = name
+            servers.append(server)
+            bench.seed(server, toks["good"], {bench.USER: toks["good"], bench.OTHER_USER: toks["other"]})
+            tokens[name] = toks
+
+        results = {s.label: [] for s in servers}
+        for r in range(rounds):
+            for server in servers:
+                if token_kind and server.label not in tokens:
+                    continue
+                token = tokens[server.label][token_kind] if token_kind else None
+                body = bench.CREATE_BODY if method == "POST" else None
+                before = cpu_seconds(server.pids())
+                pg_before = cpu_seconds(postgres_pids()) if pg else 0
+                perf = None
+                if os.environ.get("PERF"):
+                    perf = subprocess.Popen(
+                        ["perf", "record", "-q", "-F", "1999",
+                         *(["--call-graph", "dwarf,16384"] if os.environ["PERF"] == "dwarf" else ["-g"]),
+                         "-p", str(server.proc.pid),
+                         "-o", str(work / f"{server.label}-{r + 1}.perf.data"), "--",
+                         "sleep", str(seconds)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                res = bench.run_wrk(Args, f"http://{bench.LOOPBACK}:{server.port}{path}", token,
+                                    expect, body)
+                cpu = cpu_seconds(server.pids()) - before
+                if perf:
+                    perf.wait()
+                pg_cpu = cpu_seconds(postgres_pids()) - pg_before if pg else 0
+                n = res.get("requests") or float("nan")
+                per, pg_per = cpu / n * 1e6, pg_cpu / n * 1e6
+                results[server.label].append((res["rps"], res["p99_ms"], per))
+                print(f"round {r + 1} {server.label:>12}: {res['rps']:>10.0f} req/s  "
+                      f"p99 {res['p99_ms']:6.2f} ms  cpu {per:6.1f} us/req"
+                      + (f"  postgres {pg_per:6.1f} us/req" if pg else "") + f"  {res['verdict']}",
+                      flush=True)
+        print()
+        for label, runs in results.items():
+            if not runs:
+                continue
+            rps = [x[0] for x in runs]
+            p99 = [x[1] for x in runs]
+            cpu = [x[2] for x in runs]
+            print(f"{label:>12}: median {statistics.median(rps):>10.0f} req/s "
+                  f"(range {min(rps):.0f} - {max(rps):.0f}), p99 {min(p99):.2f} - {max(p99):.2f} ms, "
+                  f"cpu {min(cpu):.1f} - {max(cpu):.1f} us/req")
+    finally:
+        for server in servers:
+            server.stop()
+        for helper in helpers:
+            helper.kill()
+        if pg:
+            pg.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
