@@ -1,7 +1,7 @@
 """Interleaved A/B rounds of one scenario over a few servers: the tool behind the files of
 benches/proposed/ that compare one change at a time. Not part of `cargo test`.
 
-    target/bench/venv/bin/python benches/ab.py ROUNDS SECONDS SCENARIO KIND:NAME=BINARY...
+    target/bench/venv/bin/python benches/ab.py ROUNDS SECONDS SCENARIO KIND:NAME=BINARY[,VAR=VALUE...]...
 
 SCENARIO is one of health, list, other (403), bad (401), create. KIND is how the binary is
 run and seeded: `hs` (a shared-secret HS256 SQLite project, 10 tasks for u1), `f8` (the same
@@ -11,8 +11,11 @@ a loopback JWKS) or `plain` (benches/plain-axum, /health only). Each round runs 
 (-t2 -c32) once against every server in turn; it prints each run's requests per second, p99
 and the server's CPU time per request (from /proc, user and system), then each server's
 median and range. With PERF=1 in the environment, `perf record -g` (PERF=dwarf: `--call-graph dwarf`) samples each server during
-each of its runs, into target/bench/ab/NAME-ROUND.perf.data. Needs wrk and the venv
-benches/run.sh makes.
+each of its runs, into target/bench/ab/NAME-ROUND.perf.data; PERF=stat counts context switches,
+migrations and system calls and prints them per request. Needs wrk and the venv
+benches/run.sh makes. `,VAR=VALUE` after a binary sets a variable of that server's environment
+alone (`pg:pool4=target/bench/cargo/release/pg256,DATABASE_MAX_CONNECTIONS=4`); `{VAR}` in a
+value is the variable's value before it (`DATABASE_URL={DATABASE_URL}?options=...`).
 """
 
 import os
@@ -84,10 +87,12 @@ def main(argv):
     try:
         for spec in argv[3:]:
             kind, rest = spec.split(":", 1)
-            name, binary = rest.split("=", 1)
+            name, rest = rest.split("=", 1)
+            binary, *settings = rest.split(",")
             port = bench.free_port()
             env = dict(base_env, PORT=str(port))
             if kind == "plain":
+                env.update(setting.split("=", 1) for setting in settings)
                 servers.append(bench.Server(name, name, [binary], env, work, work / f"{name}.log", port))
                 continue
             if kind == "pg":
@@ -108,6 +113,9 @@ def main(argv):
                 env["BETTER_AUTH_URL"] = origin
             else:
                 raise SystemExit(f"unknown kind `{kind}` (hs, f8, ed, pg, plain)")
+            for setting in settings:
+                var, value = setting.split("=", 1)
+                env[var] = value.format(**env)
             server = bench.Server("fields8" if kind == "f8" else name, name, [binary], env, work,
                                   work / f"{name}.log", port, ready_path="/ready")
             server.label = name
@@ -125,7 +133,15 @@ def main(argv):
                 before = cpu_seconds(server.pids())
                 pg_before = cpu_seconds(postgres_pids()) if pg else 0
                 perf = None
-                if os.environ.get("PERF"):
+                if os.environ.get("PERF") == "stat":
+                    perf = subprocess.Popen(
+                        ["perf", "stat", "-x", ",", "-e",
+                         "context-switches,cpu-migrations,raw_syscalls:sys_enter",
+                         "-p", str(server.proc.pid),
+                         "-o", str(work / f"{server.label}-{r + 1}.stat"), "--",
+                         "sleep", str(seconds)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                elif os.environ.get("PERF"):
                     perf = subprocess.Popen(
                         ["perf", "record", "-q", "-F", "1999",
                          *(["--call-graph", "dwarf,16384"] if os.environ["PERF"] == "dwarf" else ["-g"]),
@@ -141,10 +157,18 @@ def main(argv):
                 pg_cpu = cpu_seconds(postgres_pids()) - pg_before if pg else 0
                 n = res.get("requests") or float("nan")
                 per, pg_per = cpu / n * 1e6, pg_cpu / n * 1e6
+                counts = ""
+                if os.environ.get("PERF") == "stat":
+                    # Events per request; perf stat counted for `seconds`, wrk ran as long.
+                    for line in (work / f"{server.label}-{r + 1}.stat").read_text().splitlines():
+                        fields = line.split(",")
+                        if len(fields) > 2 and fields[0].replace(".", "").isdigit():
+                            counts += f"  {fields[2].split(':')[-1]} {float(fields[0]) / n:.2f}/req"
                 results[server.label].append((res["rps"], res["p99_ms"], per))
                 print(f"round {r + 1} {server.label:>12}: {res['rps']:>10.0f} req/s  "
                       f"p99 {res['p99_ms']:6.2f} ms  cpu {per:6.1f} us/req"
-                      + (f"  postgres {pg_per:6.1f} us/req" if pg else "") + f"  {res['verdict']}",
+                      + (f"  postgres {pg_per:6.1f} us/req" if pg else "") + counts
+                      + f"  {res['verdict']}",
                       flush=True)
         print()
         for label, runs in results.items():

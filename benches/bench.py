@@ -158,6 +158,20 @@ def http_status(port, method, path, token=None, body=None, timeout=2.0):
         conn.close()
 
 
+def response_shape(port, path="/health"):
+    """The answer to `GET path` as wrk sees its cost: each header's name and the length of its
+    value (but `date`), and the body's length."""
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=2.0)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        headers = sorted((name.lower(), len(value)) for name, value in response.getheaders()
+                         if name.lower() != "date")
+        return headers, len(response.read())
+    finally:
+        conn.close()
+
+
 class Server:
     """A process this benchmark started (in its own session, so its workers go with it)."""
 
@@ -531,6 +545,7 @@ def machine():
 
 # The peer on SQLite and on PostgreSQL: their failures are reported, not failures of this benchmark.
 PEERS = ("peer", "peer-pg")
+PLAIN = ("plain", "plain-headers")  # benches/plain-axum, `/health` only
 
 SCENARIOS = [
     # name, method+path template, token kind, expected status (peer, authgate)
@@ -640,6 +655,21 @@ def main(argv):
                 servers.append(Server("plain", "plain axum 0.8 (`/health` only)", [str(args.plain)],
                                       dict(base_env, PORT=str(port)), args.work,
                                       args.work / "plain.log", port))
+                # The same binary answering with a generated server's bytes (headers and body
+                # as constants): what those bytes cost without the work that decides them.
+                port = free_port()
+                plain_headers = Server(
+                    "plain-headers", "plain axum 0.8, a generated server's `/health` bytes",
+                    [str(args.plain)], dict(base_env, PORT=str(port), RESPONSE="generated"),
+                    args.work, args.work / "plain-headers.log", port)
+                servers.append(plain_headers)
+                ours = next((s for s in servers if s.name in projects), None)
+                if ours is not None:
+                    want, got = response_shape(ours.port), response_shape(plain_headers.port)
+                    if want != got:
+                        raise SystemExit(
+                            f"benches/plain-axum's RESPONSE=generated answers {got}, the generated "
+                            f"`{ours.name}` {want}: update benches/plain-axum/src/main.rs")
 
         if run_postgres:
             # One throwaway cluster, a database each for the peer and the project.
@@ -694,7 +724,7 @@ def main(argv):
                 report["scenarios"][scenario] = {}
                 best = {}
                 failed = set()
-                runs = [s for s in servers if s.name != "plain" or scenario == "health"]
+                runs = [s for s in servers if s.name not in PLAIN or scenario == "health"]
                 for _ in range(args.runs):
                     for server in runs:
                         if server.name in failed:
@@ -777,7 +807,7 @@ def render(report, projects, pg_projects):
                      f"{', '.join(f'`{n}`' for n in pg_projects)}; `× peer` of "
                      f"{', '.join(f'`{n}`' for n in pg_projects)} is against `peer-pg`")
     if report["scenarios"]:
-        names = [n for n in ["plain", "peer", *projects, "peer-pg", *pg_projects]
+        names = [n for n in [*PLAIN, "peer", *projects, "peer-pg", *pg_projects]
                  if n in next(iter(report["scenarios"].values()))]
         lines.append("")
         lines.append("| scenario | server | req/s | p50 ms | p99 ms | statuses | × peer |")
@@ -845,6 +875,14 @@ def target_lines(report, pg_projects):
             for name in ours:
                 share = sc["health"][name]["rps"] / sc["health"]["plain"]["rps"]
                 check(share >= 0.85, f"{name} /health ≥ 85% of plain axum's: {share:.0%}")
+            if "plain-headers" in sc["health"]:
+                bytes_share = sc["health"]["plain-headers"]["rps"] / sc["health"]["plain"]["rps"]
+                out.append(f"- [info] plain axum sending a generated server's `/health` bytes (its "
+                           f"headers and body, as constants): {bytes_share:.0%} of plain axum's")
+                for name in ours:
+                    share = sc["health"][name]["rps"] / sc["health"]["plain-headers"]["rps"]
+                    out.append(f"- [info] {name} /health: {share:.0%} of plain axum sending the "
+                               f"same bytes")
         lst = "list (10 tasks)"
         wanted = {lst: {"hs256": 12, "eddsa": 12, "pg256": 12},
                   "403 other user's path": {"hs256": 12, "eddsa": 12, "pg256": 12},

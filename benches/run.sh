@@ -26,7 +26,8 @@
 #      tests ran), and builds them and benches/plain-axum in release mode into one
 #      CARGO_TARGET_DIR, target/bench/cargo;
 #   3. bench.py: starts the peer (uvicorn[standard], 2 workers), the three SQLite servers and
-#      plain axum (`/health` only) on 127.0.0.1 with fresh SQLite files and the rate limit off, a
+#      plain axum (`/health` only) twice, answering `ok` and (`plain-headers`) answering a
+#      generated server's `/health` bytes from constants, on 127.0.0.1 with fresh SQLite files and the rate limit off, a
 #      loopback JWKS with an Ed25519 key made at run time; then a throwaway PostgreSQL cluster in
 #      target/bench/pg (made afresh, loopback only, a free port, default settings; as root it
 #      runs as `nobody`; stopped at the end) with a database for the peer and one for pg256, and

@@ -1,8 +1,14 @@
 //! A plain axum 0.8 server whose only route, `GET /health`, answers `ok`: what the machine
 //! serves with no middleware, the ceiling the generated server's `/health` is compared with.
 //! Listens on `HOST` (default 127.0.0.1) and `PORT` (default 8080).
+//!
+//! With `RESPONSE=generated` it answers `/health` with the bytes a generated server sends: its
+//! JSON body and the headers its protections add (security headers and a request id), written
+//! as constants by the handler. That measures what those bytes cost on their own, without the
+//! work that decides them.
 
 use axum::Router;
+use axum::http::header::{self, HeaderName};
 use axum::routing::get;
 
 #[tokio::main]
@@ -12,6 +18,28 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind(format!("{host}:{port}"))
         .await
         .expect("the address is free");
-    let app = Router::new().route("/health", get(|| async { "ok" }));
+    let app = match std::env::var("RESPONSE").as_deref() {
+        Ok("generated") => Router::new().route(
+            "/health",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/json"),
+                        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                        (header::X_FRAME_OPTIONS, "DENY"),
+                        (header::REFERRER_POLICY, "no-referrer"),
+                        (header::CACHE_CONTROL, "no-store"),
+                        (
+                            HeaderName::from_static("x-request-id"),
+                            "4314e4d96229eb710000000000000000",
+                        ),
+                    ],
+                    r#"{"status":"ok"}"#,
+                )
+            }),
+        ),
+        Ok(other) => panic!("RESPONSE={other}: only `generated` is known"),
+        Err(_) => Router::new().route("/health", get(|| async { "ok" })),
+    };
     axum::serve(listener, app).await.expect("the server runs");
 }
