@@ -9,8 +9,8 @@ use anyhow::{Context, Result, bail};
 use super::RenderedFiles;
 
 /// Formats every `.rs` file of `files` in place with `rustfmt --edition 2024`, run over a
-/// temporary copy of the tree (one process per core). Without rustfmt on the PATH the files are left as rendered, and `false`
-/// is returned, so that the caller can say so.
+/// temporary copy of the tree (one process per core). Without rustfmt on the PATH the files are
+/// left as rendered, and `false` is returned, so that the caller can say so.
 pub fn rust_files(files: &mut RenderedFiles) -> Result<bool> {
     let rust: Vec<_> = files
         .keys()
@@ -34,8 +34,9 @@ pub fn rust_files(files: &mut RenderedFiles) -> Result<bool> {
     // rustfmt takes most of `authgate new`'s time, and one process uses one core: the files are
     // shared out, by size, among as many processes as there are cores.
     let jobs = std::thread::available_parallelism().map_or(1, usize::from);
+    let sizes: Vec<usize> = rust.iter().map(|path| files[path].len()).collect();
     let mut runs = Vec::new();
-    for share in shares(&paths, |index| files[&rust[index]].len(), jobs) {
+    for share in shares(&sizes, jobs) {
         let child = Command::new(rustfmt())
             .args(["--edition", "2024"])
             .args(share.iter().map(|&index| &paths[index]))
@@ -58,11 +59,12 @@ pub fn rust_files(files: &mut RenderedFiles) -> Result<bool> {
             }
         }
     }
-    // Every process is waited for, even after one has failed.
+    // Every process is waited for before any failure is reported.
     let outputs: Vec<_> = runs
         .into_iter()
         .map(|child| child.wait_with_output().context("running rustfmt"))
-        .collect::<Result<_>>()?;
+        .collect();
+    let outputs = outputs.into_iter().collect::<Result<Vec<_>>>()?;
     if let Some(output) = outputs.iter().find(|output| !output.status.success()) {
         bail!(
             "rustfmt refused the generated code (a bug of authgate's template):\n{}",
@@ -77,19 +79,19 @@ pub fn rust_files(files: &mut RenderedFiles) -> Result<bool> {
     Ok(true)
 }
 
-/// The indexes of `items` in at most `count` shares of about equal `size`, the largest items
+/// The indexes of `sizes` in at most `count` shares of about equal total size, the largest
 /// placed first, each into the share with the least so far. No share is empty.
-fn shares<T>(items: &[T], size: impl Fn(usize) -> usize, count: usize) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&index| std::cmp::Reverse(size(index)));
+fn shares(sizes: &[usize], count: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(sizes[index]));
     let mut shares: Vec<(usize, Vec<usize>)> =
-        vec![(0, Vec::new()); count.clamp(1, items.len().max(1))];
+        vec![(0, Vec::new()); count.clamp(1, sizes.len().max(1))];
     for index in order {
         let lightest = shares
             .iter_mut()
             .min_by_key(|(total, _)| *total)
             .expect("at least one share");
-        lightest.0 += size(index);
+        lightest.0 += sizes[index];
         lightest.1.push(index);
     }
     shares
@@ -111,7 +113,7 @@ mod tests {
     #[test]
     fn shares_are_balanced_by_size_and_hold_every_item_once() {
         let sizes = [90, 10, 50, 40, 30, 30];
-        let split = shares(&sizes, |index| sizes[index], 2);
+        let split = shares(&sizes, 2);
         let totals: Vec<usize> = split
             .iter()
             .map(|share| share.iter().map(|&index| sizes[index]).sum())
@@ -125,9 +127,8 @@ mod tests {
     #[test]
     fn there_are_never_more_shares_than_items_nor_an_empty_one() {
         let sizes = [5, 7];
-        assert_eq!(shares(&sizes, |index| sizes[index], 8), [vec![1], vec![0]]);
-        assert_eq!(shares(&sizes, |index| sizes[index], 0), [vec![1, 0]]);
-        let none: [usize; 0] = [];
-        assert!(shares(&none, |_| 0, 2).is_empty());
+        assert_eq!(shares(&sizes, 8), [vec![1], vec![0]]);
+        assert_eq!(shares(&sizes, 0), [vec![1, 0]]);
+        assert!(shares(&[], 2).is_empty());
     }
 }
