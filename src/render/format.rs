@@ -1,7 +1,10 @@
 //! The generated Rust code, laid out by rustfmt: the templates say what the code is, and
 //! rustfmt where its lines break, whatever the length of the names the user chose.
 
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsStr;
 use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
@@ -31,15 +34,79 @@ pub fn rust_files(files: &mut RenderedFiles) -> Result<bool> {
         fs::write(&copy, &files[path]).with_context(|| format!("writing `{}`", copy.display()))?;
         paths.push(copy);
     }
-    // rustfmt takes most of `authgate new`'s time, and one process uses one core: the files are
-    // shared out, by size, among as many processes as there are cores.
+    // rustfmt formats the modules a file declares along with the file: handed every file, it
+    // formatted most of them two or three times. It is handed the crate roots, and then
+    // whatever they did not reach. Its processes run side by side, one per core, each with
+    // whole top-level directories (`src`, `tests`), so that no two ever write the same file.
+    let (roots, others): (Vec<usize>, Vec<usize>) =
+        (0..rust.len()).partition(|&index| is_crate_root(&rust[index]));
+    let mut weights: BTreeMap<&OsStr, usize> = BTreeMap::new();
+    for path in &rust {
+        *weights.entry(top(path)).or_default() += files[path].len();
+    }
+    let weight = |tree: &OsStr| weights.get(tree).copied().unwrap_or_default();
+    let Some(reached) = run_rustfmt(&rust, &paths, &roots, weight)? else {
+        return Ok(false);
+    };
+    let rest: Vec<usize> = others
+        .into_iter()
+        .filter(|&index| !reached.contains(&paths[index]))
+        .collect();
+    if run_rustfmt(&rust, &paths, &rest, weight)?.is_none() {
+        return Ok(false);
+    }
+    for (path, copy) in rust.iter().zip(&paths) {
+        let text =
+            fs::read_to_string(copy).with_context(|| format!("reading `{}`", copy.display()))?;
+        files.insert(path.clone(), text);
+    }
+    Ok(true)
+}
+
+/// Whether Cargo builds a crate from `path` (relative to the project): rustfmt reaches the
+/// rest of a crate's files through the modules it declares.
+fn is_crate_root(path: &Path) -> bool {
+    let parts: Vec<&str> = path.iter().filter_map(OsStr::to_str).collect();
+    match parts.as_slice() {
+        ["build.rs"] | ["src", "lib.rs" | "main.rs"] => true,
+        ["src", "bin", file] | ["tests" | "benches" | "examples", file] => file.ends_with(".rs"),
+        ["src", "bin", _, "main.rs"] | ["tests" | "benches" | "examples", _, "main.rs"] => true,
+        _ => false,
+    }
+}
+
+/// The top-level directory of `path` (or the file itself, at the top).
+fn top(path: &Path) -> &OsStr {
+    path.iter().next().unwrap_or_default()
+}
+
+/// Runs rustfmt over `selected` (indexes into `rust`, whose copies are `paths`), one process
+/// per core, the top-level directories shared out by `weight`; every process is waited for
+/// before a failure is reported. The files rustfmt says it formatted, or `None` when there
+/// is no rustfmt.
+fn run_rustfmt(
+    rust: &[PathBuf],
+    paths: &[PathBuf],
+    selected: &[usize],
+    weight: impl Fn(&OsStr) -> usize,
+) -> Result<Option<HashSet<PathBuf>>> {
+    let mut trees: BTreeMap<&OsStr, Vec<usize>> = BTreeMap::new();
+    for &index in selected {
+        trees.entry(top(&rust[index])).or_default().push(index);
+    }
+    let sizes: Vec<usize> = trees.keys().map(|tree| weight(tree)).collect();
+    let trees: Vec<Vec<usize>> = trees.into_values().collect();
     let jobs = std::thread::available_parallelism().map_or(1, usize::from);
-    let sizes: Vec<usize> = rust.iter().map(|path| files[path].len()).collect();
     let mut runs = Vec::new();
     for share in shares(&sizes, jobs) {
         let child = Command::new(rustfmt())
-            .args(["--edition", "2024"])
-            .args(share.iter().map(|&index| &paths[index]))
+            .args(["--edition", "2024", "--verbose"])
+            .args(
+                share
+                    .iter()
+                    .flat_map(|&tree| &trees[tree])
+                    .map(|&index| &paths[index]),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -53,13 +120,12 @@ pub fn rust_files(files: &mut RenderedFiles) -> Result<bool> {
                     let _ = run.wait();
                 }
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 return Err(e).context("running rustfmt");
             }
         }
     }
-    // Every process is waited for before any failure is reported.
     let outputs: Vec<_> = runs
         .into_iter()
         .map(|child| child.wait_with_output().context("running rustfmt"))
@@ -71,12 +137,18 @@ pub fn rust_files(files: &mut RenderedFiles) -> Result<bool> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    for (path, copy) in rust.iter().zip(&paths) {
-        let text =
-            fs::read_to_string(copy).with_context(|| format!("reading `{}`", copy.display()))?;
-        files.insert(path.clone(), text);
-    }
-    Ok(true)
+    // `--verbose` names each file it formats on a line of its own.
+    Ok(Some(
+        outputs
+            .iter()
+            .flat_map(|output| {
+                let said = String::from_utf8_lossy(&output.stdout);
+                said.lines()
+                    .filter_map(|line| line.strip_prefix("Formatting ").map(PathBuf::from))
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+    ))
 }
 
 /// The indexes of `sizes` in at most `count` shares of about equal total size, the largest
@@ -108,7 +180,82 @@ fn rustfmt() -> std::ffi::OsString {
 
 #[cfg(test)]
 mod tests {
-    use super::shares;
+    use std::path::{Path, PathBuf};
+
+    use super::super::RenderedFiles;
+    use super::{is_crate_root, rust_files, shares};
+
+    #[test]
+    fn every_file_is_formatted_whether_a_crate_root_declares_it_or_not() {
+        let file = |path: &str, text: &str| (PathBuf::from(path), text.to_owned());
+        let mut files: RenderedFiles = [
+            file("src/lib.rs", "pub mod a;\npub mod b;\n"),
+            file("src/a.rs", "pub fn a( )->u8{1}\n"),
+            file("src/b/mod.rs", "pub mod c;\n"),
+            file("src/b/c.rs", "pub fn c( )->u8{3}\n"),
+            // Declared by no module: reached only because it is handed over by name.
+            file("src/orphan.rs", "pub fn orphan( )->u8{4}\n"),
+            file(
+                "tests/api/main.rs",
+                "mod helpers;\n#[test] fn t(){assert_eq!(helpers::h(),5)}\n",
+            ),
+            file("tests/api/helpers.rs", "pub fn h( )->u8{5}\n"),
+            file("README.md", "untouched( )\n"),
+        ]
+        .into_iter()
+        .collect();
+        assert!(
+            rust_files(&mut files).unwrap(),
+            "rustfmt is needed on the PATH to run this test"
+        );
+        assert_eq!(
+            files[Path::new("src/a.rs")],
+            "pub fn a() -> u8 {\n    1\n}\n"
+        );
+        assert_eq!(
+            files[Path::new("src/b/c.rs")],
+            "pub fn c() -> u8 {\n    3\n}\n"
+        );
+        assert_eq!(
+            files[Path::new("src/orphan.rs")],
+            "pub fn orphan() -> u8 {\n    4\n}\n"
+        );
+        assert_eq!(
+            files[Path::new("tests/api/main.rs")],
+            "mod helpers;\n#[test]\nfn t() {\n    assert_eq!(helpers::h(), 5)\n}\n"
+        );
+        assert_eq!(
+            files[Path::new("tests/api/helpers.rs")],
+            "pub fn h() -> u8 {\n    5\n}\n"
+        );
+        assert_eq!(files[Path::new("README.md")], "untouched( )\n");
+    }
+
+    #[test]
+    fn crate_roots_are_where_cargo_starts_a_crate() {
+        for root in [
+            "build.rs",
+            "src/lib.rs",
+            "src/main.rs",
+            "src/bin/tool.rs",
+            "src/bin/tool/main.rs",
+            "tests/api.rs",
+            "tests/api/main.rs",
+            "benches/speed.rs",
+            "examples/demo/main.rs",
+        ] {
+            assert!(is_crate_root(Path::new(root)), "{root}");
+        }
+        for module in [
+            "src/routes/mod.rs",
+            "src/a.rs",
+            "tests/api/helpers.rs",
+            "src/bin/tool/helper.rs",
+            "lib.rs",
+        ] {
+            assert!(!is_crate_root(Path::new(module)), "{module}");
+        }
+    }
 
     #[test]
     fn shares_are_balanced_by_size_and_hold_every_item_once() {
