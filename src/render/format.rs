@@ -208,26 +208,18 @@ mod tests {
             rust_files(&mut files).unwrap(),
             "rustfmt is needed on the PATH to run this test"
         );
-        assert_eq!(
-            files[Path::new("src/a.rs")],
-            "pub fn a() -> u8 {\n    1\n}\n"
-        );
-        assert_eq!(
-            files[Path::new("src/b/c.rs")],
-            "pub fn c() -> u8 {\n    3\n}\n"
-        );
-        assert_eq!(
-            files[Path::new("src/orphan.rs")],
-            "pub fn orphan() -> u8 {\n    4\n}\n"
-        );
-        assert_eq!(
-            files[Path::new("tests/api/main.rs")],
-            "mod helpers;\n#[test]\nfn t() {\n    assert_eq!(helpers::h(), 5)\n}\n"
-        );
-        assert_eq!(
-            files[Path::new("tests/api/helpers.rs")],
-            "pub fn h() -> u8 {\n    5\n}\n"
-        );
+        for (path, formatted) in [
+            ("src/a.rs", "pub fn a() -> u8 {\n    1\n}\n"),
+            ("src/b/c.rs", "pub fn c() -> u8 {\n    3\n}\n"),
+            ("src/orphan.rs", "pub fn orphan() -> u8 {\n    4\n}\n"),
+            (
+                "tests/api/main.rs",
+                "mod helpers;\n#[test]\nfn t() {\n    assert_eq!(helpers::h(), 5)\n}\n",
+            ),
+            ("tests/api/helpers.rs", "pub fn h() -> u8 {\n    5\n}\n"),
+        ] {
+            assert_eq!(files[Path::new(path)], formatted, "{path}");
+        }
         assert_eq!(files[Path::new("README.md")], "untouched( )\n");
     }
 
