@@ -62,6 +62,19 @@ def postgres_pids():
     return pids
 
 
+def apply(settings, env):
+    """Sets each `VAR=VALUE` of `settings` in `env`; `{VAR}` in a value is the variable's value
+    before it."""
+    for setting in settings:
+        var, sep, value = setting.partition("=")
+        if not sep:
+            raise SystemExit(f"`{setting}`: a server's setting is VAR=VALUE")
+        try:
+            env[var] = value.format(**env)
+        except KeyError as missing:
+            raise SystemExit(f"`{setting}`: {missing} is not in that server's environment")
+
+
 def main(argv):
     rounds, seconds, scenario = int(argv[0]), int(argv[1]), argv[2]
     method, path, token_kind, expect = SCENARIOS[scenario]
@@ -92,7 +105,7 @@ def main(argv):
             port = bench.free_port()
             env = dict(base_env, PORT=str(port))
             if kind == "plain":
-                env.update(setting.split("=", 1) for setting in settings)
+                apply(settings, env)
                 servers.append(bench.Server(name, name, [binary], env, work, work / f"{name}.log", port))
                 continue
             if kind == "pg":
@@ -113,9 +126,7 @@ def main(argv):
                 env["BETTER_AUTH_URL"] = origin
             else:
                 raise SystemExit(f"unknown kind `{kind}` (hs, f8, ed, pg, plain)")
-            for setting in settings:
-                var, value = setting.split("=", 1)
-                env[var] = value.format(**env)
+            apply(settings, env)
             server = bench.Server("fields8" if kind == "f8" else name, name, [binary], env, work,
                                   work / f"{name}.log", port, ready_path="/ready")
             server.label = name
