@@ -133,8 +133,10 @@ fn run_rustfmt(
     let outputs = outputs.into_iter().collect::<Result<Vec<_>>>()?;
     if let Some(output) = outputs.iter().find(|output| !output.status.success()) {
         bail!(
-            "rustfmt refused the generated code (a bug of authgate's template):\n{}",
-            String::from_utf8_lossy(&output.stderr)
+            "rustfmt refused the generated code:\n{}\nauthgate lays out edition 2024 code with \
+             the rustfmt of Rust 1.94 or newer: update it (`rustup update`) or point RUSTFMT at \
+             a newer one. With such a rustfmt, this is a bug of authgate's templates.",
+            String::from_utf8_lossy(&output.stderr).trim_end()
         );
     }
     // `--verbose` names each file it formats on a line of its own.
