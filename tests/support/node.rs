@@ -17,8 +17,9 @@ use serde_json::Value;
 
 use super::process::collect;
 
-/// How long a server may take to print its READY line.
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one start of a server may take to print its READY line (it takes 0.5 to 4 s on
+/// two busy cores).
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Per-request timeout of [`http_agent`].
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Stamp written into `node_modules` after a successful `npm ci`: holds the lockfile's content.
@@ -228,10 +229,34 @@ pub struct NodeServer {
 impl NodeServer {
     /// Installs the dependencies of `dir` ([`ensure_node_deps`]), then runs `node server.mjs`
     /// there with `NODE_ENV` unset, after `configure` has adjusted the command (environment),
-    /// and waits for its `READY {json}` line, whose JSON must hold the `port`. Panics, with
-    /// the server's output, when it does not get ready.
-    pub fn start(dir: &Path, configure: impl FnOnce(&mut Command)) -> NodeServer {
+    /// and waits for its `READY {json}` line, whose JSON must hold the `port`.
+    ///
+    /// A server that prints no READY within [`READY_TIMEOUT`] is killed, what its threads
+    /// were doing is printed to stderr, and it is started once more: Node 20 can deadlock for
+    /// good when a key it generated is exported (see `tests/interop/shared/keys.mjs`). Our
+    /// servers avoid that; the libraries they run (better-auth generates its keys through
+    /// jose) may not. Panics, with both starts' output, when the second fails too.
+    pub fn start(dir: &Path, configure: impl Fn(&mut Command)) -> NodeServer {
         ensure_node_deps(dir);
+        let first = match Self::try_start(dir, &configure) {
+            Ok(server) => return server,
+            Err(failure) => failure,
+        };
+        eprintln!(
+            "{} server did not start; starting it once more. {first}",
+            label(dir)
+        );
+        Self::try_start(dir, &configure).unwrap_or_else(|second| {
+            panic!(
+                "{} server did not start, twice.\nFirst start: {first}\nSecond start: {second}",
+                label(dir)
+            )
+        })
+    }
+
+    /// One start of `node server.mjs` (see [`NodeServer::start`]); the error says why it did
+    /// not get ready, with the server's output.
+    fn try_start(dir: &Path, configure: &impl Fn(&mut Command)) -> Result<NodeServer, String> {
         let label = label(dir);
         let mut command = Command::new("node");
         command
@@ -275,18 +300,20 @@ impl NodeServer {
         let ready = match ready_rx.recv_timeout(READY_TIMEOUT) {
             Ok(ready) => ready,
             Err(e) => {
+                let threads = thread_states(child.id());
                 let _ = child.kill();
                 let status = child.wait();
                 thread::sleep(Duration::from_millis(100)); // let the drain threads catch up
-                panic!(
-                    "{label} server did not print READY ({}; exit: {status:?}). Its output:\n{}",
+                return Err(format!(
+                    "No READY ({}; exit after kill: {status:?}). Its threads when it was \
+                     killed:\n{threads}Its output:\n{}",
                     match e {
                         mpsc::RecvTimeoutError::Timeout =>
                             format!("timed out after {READY_TIMEOUT:?}"),
                         mpsc::RecvTimeoutError::Disconnected => "stdout closed".to_owned(),
                     },
                     log.lock().unwrap()
-                );
+                ));
             }
         };
         let ready: Value = serde_json::from_str(&ready)
@@ -301,13 +328,13 @@ impl NodeServer {
         );
 
         let stdin = child.stdin.take();
-        NodeServer {
+        Ok(NodeServer {
             child,
             stdin,
             ready,
             port,
             log,
-        }
+        })
     }
 
     /// The JSON of its READY line.
@@ -332,6 +359,36 @@ impl NodeServer {
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// One line per thread of process `pid` from `/proc` (name, state, user and system clock
+/// ticks, kernel wait channel): whether a stalled process spins or waits, and on what.
+fn thread_states(pid: u32) -> String {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return format!("(no /proc/{pid}/task)\n");
+    };
+    let mut lines = String::new();
+    for task in tasks.flatten() {
+        let path = task.path();
+        let read = |name: &str| fs::read_to_string(path.join(name)).unwrap_or_default();
+        let stat = read("stat");
+        // Fields after the `(comm)`, which may hold spaces: state is the 1st, utime the 12th
+        // and stime the 13th.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        let field = |i: usize| fields.get(i).copied().unwrap_or("?");
+        lines.push_str(&format!(
+            "  {} {} state {} utime {} stime {} wchan {}\n",
+            task.file_name().to_string_lossy(),
+            read("comm").trim(),
+            field(0),
+            field(11),
+            field(12),
+            read("wchan").trim(),
+        ));
+    }
+    lines
 }
 
 impl Drop for NodeServer {

@@ -14,11 +14,12 @@
 //   [{name, token, user, library: "accept"|"refuse", library_reason, header, payload}]
 // `user` is the user id to put in the path; `header` and `payload` are the decoded text.
 // Exits when stdin closes. Nothing leaves the loopback interface.
-import { constants, createHmac, generateKeyPairSync, sign } from "node:crypto";
+import { constants, createHmac, sign } from "node:crypto";
 import { verifyToken as clerkVerifyToken } from "@clerk/backend";
 import { auth as auth0Middleware } from "express-oauth2-jwt-bearer";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
+import { generateDetachedKeyPair } from "../shared/keys.mjs";
 import { listenOnLoopback, serveUntilStdinCloses } from "../shared/loopback.mjs";
 
 function fail(message) {
@@ -39,11 +40,11 @@ const HMAC = PRIMARY.startsWith("HS");
 const bits = (alg) => (alg === "EdDSA" ? null : Number(alg.slice(2)));
 
 function generateKey(alg) {
-  if (/^(RS|PS)/.test(alg)) return generateKeyPairSync("rsa", { modulusLength: 2048 });
-  if (alg === "EdDSA") return generateKeyPairSync("ed25519");
+  if (/^(RS|PS)/.test(alg)) return generateDetachedKeyPair("rsa", { modulusLength: 2048 });
+  if (alg === "EdDSA") return generateDetachedKeyPair("ed25519");
   const curve = { ES256: "P-256", ES384: "P-384", ES512: "P-521" }[alg];
   if (!curve) fail(`no key type for ${alg}`);
-  return generateKeyPairSync("ec", { namedCurve: curve });
+  return generateDetachedKeyPair("ec", { namedCurve: curve });
 }
 
 function signature(alg, input, key) {

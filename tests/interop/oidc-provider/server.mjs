@@ -6,9 +6,9 @@
 // Exits when stdin closes (the test process died or dropped its handle) or on SIGTERM/SIGINT.
 //
 // What it offers:
-// - signing keys generated at start (node:crypto, nothing persisted): one RSA 2048 key (RS256),
-//   one P-256 key (ES256) and one Ed25519 key (EdDSA), each published in the JWKS with
-//   `kid`, `alg` and `use: "sig"`;
+// - signing keys generated at start (node:crypto through ../shared/keys.mjs, nothing
+//   persisted): one RSA 2048 key (RS256), one P-256 key (ES256) and one Ed25519 key (EdDSA),
+//   each published in the JWKS with `kid`, `alg` and `use: "sig"`;
 // - JWT access tokens (RFC 9068, header `typ: at+jwt`) through resource indicators (RFC 8707):
 //   one resource per algorithm, see RESOURCES; the token's `aud` is the resource identifier and
 //   its signing algorithm is the resource's;
@@ -20,8 +20,9 @@
 //   the token's `sub` is that account id.
 //
 // Nothing here is fit for production: it is a test fixture.
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import Provider, { errors } from "oidc-provider";
+import { generateDetachedKeyPair } from "../shared/keys.mjs";
 import { listenOnLoopback, serveUntilStdinCloses } from "../shared/loopback.mjs";
 
 export const CLIENT_ID = "authgate-test-client";
@@ -45,13 +46,13 @@ function signingKey(alg) {
   let pair;
   switch (alg) {
     case "RS256":
-      pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+      pair = generateDetachedKeyPair("rsa", { modulusLength: 2048 });
       break;
     case "ES256":
-      pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      pair = generateDetachedKeyPair("ec", { namedCurve: "P-256" });
       break;
     case "EdDSA":
-      pair = generateKeyPairSync("ed25519");
+      pair = generateDetachedKeyPair("ed25519");
       break;
     default:
       fail(`no key type for ${alg}`);
