@@ -667,7 +667,7 @@ def main(argv):
                 if ours is not None:
                     want, got = response_shape(ours.port), response_shape(plain_headers.port)
                     if want != got:
-                        raise SystemExit(
+                        raise RuntimeError(
                             f"benches/plain-axum's RESPONSE=generated answers {got}, the generated "
                             f"`{ours.name}` {want}: update benches/plain-axum/src/main.rs")
 
