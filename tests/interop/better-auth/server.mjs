@@ -59,4 +59,9 @@ const auth = betterAuth({
 
 server.on("request", toNodeHandler(auth));
 
+// The jwt plugin makes its signing key on the first JWKS read; made here, before READY, a
+// start that node 20 deadlocks in (see ../shared/keys.mjs: jose exports the new key) is one
+// the test harness sees and starts again, not a request that times out.
+await auth.api.getJwks();
+
 serveUntilStdinCloses(server, { port, baseURL });
