@@ -9,8 +9,9 @@ with the eight-field tasks of benches/run.sh), `pg` (a shared-secret HS256 Postg
 in a throwaway cluster under target/bench/ab/pg, whose CPU per request is printed too), `ed` (a Better Auth EdDSA project, its keys from
 a loopback JWKS) or `plain` (benches/plain-axum, /health only). Each round runs wrk
 (-t2 -c32) once against every server in turn; it prints each run's requests per second, p99
-and the server's CPU time per request (from /proc, user and system), then each server's
-median and range. With PERF=1 in the environment, `perf record -g` (PERF=dwarf: `--call-graph dwarf`) samples each server during
+and the server's CPU time per request (from /proc, user and system), the rest of the
+machine's busy time per request (`rest`: wrk, other processes, interrupts) and the machine's idle
+and steal shares (/proc/stat), then each server's median and range. With PERF=1 in the environment, `perf record -g` (PERF=dwarf: `--call-graph dwarf`) samples each server during
 each of its runs, into target/bench/ab/NAME-ROUND.perf.data; PERF=stat counts context switches,
 migrations and system calls and prints them per request. Needs wrk and the venv
 benches/run.sh makes. `,VAR=VALUE` after a binary sets a variable of that server's environment
@@ -48,6 +49,15 @@ def cpu_seconds(pids):
         fields = text[text.rindex(")") + 2:].split()
         total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def machine_ticks():
+    """The machine's CPU time since boot from /proc/stat, in clock ticks: (busy, idle, steal).
+    Busy is user, nice, system, irq and softirq; idle counts iowait; guest time is already in
+    user."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    return user + nice + system + irq + softirq, idle + iowait, steal
 
 
 def postgres_pids():
@@ -143,6 +153,7 @@ def main(argv):
                 body = bench.CREATE_BODY if method == "POST" else None
                 before = cpu_seconds(server.pids())
                 pg_before = cpu_seconds(postgres_pids()) if pg else 0
+                machine_before = machine_ticks()
                 perf = None
                 if os.environ.get("PERF") == "stat":
                     perf = subprocess.Popen(
@@ -163,11 +174,16 @@ def main(argv):
                 res = bench.run_wrk(Args, f"http://{bench.LOOPBACK}:{server.port}{path}", token,
                                     expect, body)
                 cpu = cpu_seconds(server.pids()) - before
+                busy, idle, steal = (b - a for a, b in zip(machine_before, machine_ticks()))
                 if perf:
                     perf.wait()
                 pg_cpu = cpu_seconds(postgres_pids()) - pg_before if pg else 0
                 n = res.get("requests") or float("nan")
                 per, pg_per = cpu / n * 1e6, pg_cpu / n * 1e6
+                # The rest of the machine's busy time: wrk, and any other process or interrupt.
+                ticks = os.sysconf("SC_CLK_TCK")
+                rest = (busy / ticks - cpu - pg_cpu) / n * 1e6
+                spent = (busy + idle + steal) or 1
                 counts = ""
                 if os.environ.get("PERF") == "stat":
                     # Events per request; perf stat counted for `seconds`, wrk ran as long.
@@ -178,7 +194,9 @@ def main(argv):
                 results[server.label].append((res["rps"], res["p99_ms"], per))
                 print(f"round {r + 1} {server.label:>12}: {res['rps']:>10.0f} req/s  "
                       f"p99 {res['p99_ms']:6.2f} ms  cpu {per:6.1f} us/req"
-                      + (f"  postgres {pg_per:6.1f} us/req" if pg else "") + counts
+                      + (f"  postgres {pg_per:6.1f} us/req" if pg else "")
+                      + f"  rest {rest:5.1f} us/req  idle {100 * idle / spent:4.1f}%"
+                      + f"  steal {100 * steal / spent:4.1f}%" + counts
                       + f"  {res['verdict']}",
                       flush=True)
         print()
