@@ -37,9 +37,12 @@ SCENARIOS = {
 }
 
 
+# Clock ticks a second, the unit of /proc's CPU times.
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pids):
     """User and system CPU time of the processes `pids`, in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
         try:
@@ -48,7 +51,7 @@ def cpu_seconds(pids):
             continue
         fields = text[text.rindex(")") + 2:].split()
         total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    return total / TICKS
 
 
 def machine_ticks():
@@ -181,8 +184,7 @@ def main(argv):
                 n = res.get("requests") or float("nan")
                 per, pg_per = cpu / n * 1e6, pg_cpu / n * 1e6
                 # The rest of the machine's busy time: wrk, and any other process or interrupt.
-                ticks = os.sysconf("SC_CLK_TCK")
-                rest = (busy / ticks - cpu - pg_cpu) / n * 1e6
+                rest = (busy / TICKS - cpu - pg_cpu) / n * 1e6
                 spent = (busy + idle + steal) or 1
                 counts = ""
                 if os.environ.get("PERF") == "stat":
