@@ -10,10 +10,14 @@ in a throwaway cluster under target/bench/ab/pg, whose CPU per request is printe
 a loopback JWKS) or `plain` (benches/plain-axum, /health only). Each round runs wrk
 (-t2 -c32) once against every server in turn; it prints each run's requests per second, p99
 and the server's CPU time per request (from /proc, user and system), the rest of the
-machine's busy time per request (`rest`: wrk, other processes, interrupts) and the machine's idle
+machine's busy time per request (`rest`: wrk, other processes, interrupts), the server's threads'
+context switches per request (`switched out V + I preempted`: voluntary, when a thread waits,
+and involuntary, when the kernel preempts it; /proc/PID/task/*/status) and the machine's idle
 and steal shares (/proc/stat), then each server's median and range. With PERF=1 in the environment, `perf record -g` (PERF=dwarf: `--call-graph dwarf`) samples each server during
 each of its runs, into target/bench/ab/NAME-ROUND.perf.data; PERF=stat counts context switches,
-migrations and system calls and prints them per request. Needs wrk and the venv
+migrations and system calls and prints them per request. WRK_SCHED=batch runs wrk under
+SCHED_BATCH (`chrt --batch 0`), whose wake-ups do not preempt the server: a diagnostic of what
+sharing the cores with the load generator costs, never a benchmark figure. Needs wrk and the venv
 benches/run.sh makes. `,VAR=VALUE` after a binary sets a variable of that server's environment
 alone (`pg:pool4=target/bench/cargo/release/pg256,DATABASE_MAX_CONNECTIONS=4`); `{VAR}` in a
 value is the variable's value before it (`DATABASE_URL={DATABASE_URL}?options=...`).
@@ -52,6 +56,24 @@ def cpu_seconds(pids):
         fields = text[text.rindex(")") + 2:].split()
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
+
+
+def switches(pids):
+    """Voluntary and involuntary context switches of every thread of the processes `pids`
+    (from /proc/PID/task/*/status; a thread that ended meanwhile is not counted)."""
+    voluntary = involuntary = 0
+    for pid in pids:
+        for status in Path(f"/proc/{pid}/task").glob("*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    voluntary += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    involuntary += int(line.split()[1])
+    return voluntary, involuntary
 
 
 def machine_ticks():
@@ -98,6 +120,9 @@ def main(argv):
         threads, connections, duration = 2, 32, seconds
         peer_lua = Path(__file__).resolve().parent.parent.parent / "shared/peers/fastapi-seed/lua/bench.lua"
         post_lua = Path(__file__).resolve().parent / "lua" / "post.lua"
+        # A diagnostic, never a benchmark figure: wrk under SCHED_BATCH, whose wake-ups do not
+        # preempt the server's threads.
+        wrk_prefix = ["chrt", "--batch", "0"] if os.environ.get("WRK_SCHED") == "batch" else []
 
     if not Args.peer_lua.exists():
         Args.peer_lua = Path(os.environ["PEER_DIR"]) / "lua" / "bench.lua"
@@ -155,6 +180,7 @@ def main(argv):
                 token = tokens[server.label][token_kind] if token_kind else None
                 body = bench.CREATE_BODY if method == "POST" else None
                 before = cpu_seconds(server.pids())
+                switches_before = switches(server.pids())
                 pg_before = cpu_seconds(postgres_pids()) if pg else 0
                 machine_before = machine_ticks()
                 perf = None
@@ -177,6 +203,8 @@ def main(argv):
                 res = bench.run_wrk(Args, f"http://{bench.LOOPBACK}:{server.port}{path}", token,
                                     expect, body)
                 cpu = cpu_seconds(server.pids()) - before
+                voluntary, involuntary = (
+                    b - a for a, b in zip(switches_before, switches(server.pids())))
                 busy, idle, steal = (b - a for a, b in zip(machine_before, machine_ticks()))
                 if perf:
                     perf.wait()
@@ -198,7 +226,9 @@ def main(argv):
                       f"p99 {res['p99_ms']:6.2f} ms  cpu {per:6.1f} us/req"
                       + (f"  postgres {pg_per:6.1f} us/req" if pg else "")
                       + f"  rest {rest:5.1f} us/req  idle {100 * idle / spent:4.1f}%"
-                      + f"  steal {100 * steal / spent:4.1f}%" + counts
+                      + f"  steal {100 * steal / spent:4.1f}%"
+                      + f"  switched out {voluntary / n:.2f} + {involuntary / n:.2f} preempted /req"
+                      + counts
                       + f"  {res['verdict']}",
                       flush=True)
         print()

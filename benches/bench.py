@@ -381,7 +381,7 @@ def run_wrk(args, url, token, expect, body=None):
     if body is not None:
         env["BODY"] = body
         script = args.post_lua
-    argv = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+    argv = [*getattr(args, "wrk_prefix", ()), "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
             "-s", str(script), url]
     try:
         out = subprocess.run(argv, env=env, capture_output=True, text=True,
