@@ -178,7 +178,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Hardened> {
         .with_state(state);
     let app = if config.metrics_addr.is_some() {
         // Around every route and the fallback, so that every answer is counted.
-        app.layer(axum::middleware::from_fn(telemetry::record_request))
+        app.layer(telemetry::RecordRequestLayer::new()?)
     } else {
         app
     };

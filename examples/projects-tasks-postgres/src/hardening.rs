@@ -229,7 +229,7 @@ impl Future for HardenedFuture {
                     panic = message,
                     "a handler panicked"
                 );
-                // The routes' own count (`telemetry::record_request`) never saw it end.
+                // The routes' own count (`telemetry::RecordRequestLayer`) never saw it end.
                 metrics::counter!("http_requests_aborted_total", "reason" => "panic").increment(1);
                 ApiError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
             }
