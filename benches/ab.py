@@ -120,10 +120,10 @@ def main(argv):
         threads, connections, duration = 2, 32, seconds
         peer_lua = Path(__file__).resolve().parent.parent.parent / "shared/peers/fastapi-seed/lua/bench.lua"
         post_lua = Path(__file__).resolve().parent / "lua" / "post.lua"
-        # A diagnostic, never a benchmark figure: wrk under SCHED_BATCH, whose wake-ups do not
-        # preempt the server's threads.
-        wrk_prefix = ["chrt", "--batch", "0"] if os.environ.get("WRK_SCHED") == "batch" else []
 
+    # A diagnostic, never a benchmark figure: wrk under SCHED_BATCH, whose wake-ups do not
+    # preempt the server's threads.
+    wrk_prefix = ["chrt", "--batch", "0"] if os.environ.get("WRK_SCHED") == "batch" else []
     if not Args.peer_lua.exists():
         Args.peer_lua = Path(os.environ["PEER_DIR"]) / "lua" / "bench.lua"
 
@@ -179,8 +179,9 @@ def main(argv):
                     continue
                 token = tokens[server.label][token_kind] if token_kind else None
                 body = bench.CREATE_BODY if method == "POST" else None
-                before = cpu_seconds(server.pids())
-                switches_before = switches(server.pids())
+                pids = server.pids()
+                before = cpu_seconds(pids)
+                switches_before = switches(pids)
                 pg_before = cpu_seconds(postgres_pids()) if pg else 0
                 machine_before = machine_ticks()
                 perf = None
@@ -201,11 +202,12 @@ def main(argv):
                          "sleep", str(seconds)],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 res = bench.run_wrk(Args, f"http://{bench.LOOPBACK}:{server.port}{path}", token,
-                                    expect, body)
-                cpu = cpu_seconds(server.pids()) - before
-                voluntary, involuntary = (
-                    b - a for a, b in zip(switches_before, switches(server.pids())))
+                                    expect, body, prefix=wrk_prefix)
+                # The machine first, before this script's own walk of /proc adds to it.
                 busy, idle, steal = (b - a for a, b in zip(machine_before, machine_ticks()))
+                pids = server.pids()
+                cpu = cpu_seconds(pids) - before
+                voluntary, involuntary = (b - a for a, b in zip(switches_before, switches(pids)))
                 if perf:
                     perf.wait()
                 pg_cpu = cpu_seconds(postgres_pids()) - pg_before if pg else 0

@@ -375,14 +375,15 @@ def check_seeded(server: Server, token: str):
 WRK_LINE = re.compile(r"^WRKSUMMARY (.*)$", re.M)
 
 
-def run_wrk(args, url, token, expect, body=None):
+def run_wrk(args, url, token, expect, body=None, prefix=()):
+    """One wrk run; `prefix` goes before wrk's own command line (ab.py's WRK_SCHED)."""
     env = dict(os.environ, TOKEN=token or "", EXPECT=str(expect), PEER_LUA=str(args.peer_lua))
     script = args.peer_lua
     if body is not None:
         env["BODY"] = body
         script = args.post_lua
-    argv = [*getattr(args, "wrk_prefix", ()), "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-            "-s", str(script), url]
+    argv = [*prefix, "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+            "--latency", "-s", str(script), url]
     try:
         out = subprocess.run(argv, env=env, capture_output=True, text=True,
                              timeout=args.duration + 30).stdout
