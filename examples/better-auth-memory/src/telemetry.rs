@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::task::{self, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -42,10 +42,14 @@ pub fn init(json: bool) {
     };
 }
 
-/// The process's one metrics recorder, installed by the first call.
+/// The process's one metrics recorder, installed by the first call, from any thread and with
+/// or without a tokio runtime.
 fn recorder() -> anyhow::Result<PrometheusHandle> {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    if let Some(handle) = HANDLE.get() {
+    // Held while the recorder is installed, so that two applications built at once (tests) do
+    // not both try to install one, the second failing.
+    static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
+    let mut installed = HANDLE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(handle) = &*installed {
         return Ok(handle.clone());
     }
     let handle = PrometheusBuilder::new()
@@ -55,15 +59,19 @@ fn recorder() -> anyhow::Result<PrometheusHandle> {
         )?
         .install_recorder()
         .context("cannot install the metrics recorder")?;
-    let handle = HANDLE.get_or_init(|| handle).clone();
-    // Histograms keep their samples until upkeep folds them into the buckets.
+    // Histograms keep their samples until upkeep folds them into the buckets. A thread of its
+    // own, not a task: the recorder outlives any runtime that happens to be current here.
     let upkeep = handle.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            upkeep.run_upkeep();
-        }
-    });
+    std::thread::Builder::new()
+        .name("metrics-upkeep".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(5));
+                upkeep.run_upkeep();
+            }
+        })
+        .context("cannot start the metrics upkeep thread")?;
+    *installed = Some(handle.clone());
     Ok(handle)
 }
 
@@ -243,5 +251,28 @@ fn method_label(method: &Method) -> &'static str {
         Method::HEAD => "HEAD",
         Method::OPTIONS => "OPTIONS",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recorder_is_installed_once_from_threads_without_a_runtime() {
+        let handles: Vec<_> = (0..4).map(|_| std::thread::spawn(recorder)).collect();
+        for handle in handles {
+            handle
+                .join()
+                .expect("recorder() does not panic outside a runtime")
+                .expect("every caller gets the one recorder");
+        }
+        let series = Series::default();
+        series.record("GET", "/health", StatusCode::OK, Duration::from_millis(2));
+        let text = recorder().unwrap().render();
+        assert!(
+            text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 1"#),
+            "{text}"
+        );
     }
 }
