@@ -15,7 +15,10 @@ context switches per request (`switched out V + I preempted`: voluntary, when a 
 and involuntary, when the kernel preempts it; /proc/PID/task/*/status) and the machine's idle
 and steal shares (/proc/stat), then each server's median and range. With PERF=1 in the environment, `perf record -g` (PERF=dwarf: `--call-graph dwarf`) samples each server during
 each of its runs, into target/bench/ab/NAME-ROUND.perf.data; PERF=stat counts context switches,
-migrations and system calls and prints them per request. WRK_SCHED=batch runs wrk under
+migrations and system calls and prints them per request (PERF_EVENTS=a,b counts those events
+instead: `perf probe -x /lib/x86_64-linux-gnu/libc.so.6 malloc` first, then
+PERF_EVENTS=probe_libc:malloc counts calls to malloc; with PERF=1 or dwarf, it records every
+one of those events with its call stack instead of timed samples). WRK_SCHED=batch runs wrk under
 SCHED_BATCH (`chrt --batch 0`), whose wake-ups do not preempt the server: a diagnostic of what
 sharing the cores with the load generator costs, never a benchmark figure. Needs wrk and the venv
 benches/run.sh makes. `,VAR=VALUE` after a binary sets a variable of that server's environment
@@ -185,22 +188,29 @@ def main(argv):
                 pg_before = cpu_seconds(postgres_pids()) if pg else 0
                 machine_before = machine_ticks()
                 perf = None
+                stat_file = work / f"{server.label}-{r + 1}.stat"
+                # A count left by an earlier run must never be read as this one's.
+                stat_file.unlink(missing_ok=True)
                 if os.environ.get("PERF") == "stat":
                     perf = subprocess.Popen(
                         ["perf", "stat", "-x", ",", "-e",
-                         "context-switches,cpu-migrations,raw_syscalls:sys_enter",
+                         os.environ.get("PERF_EVENTS",
+                                        "context-switches,cpu-migrations,raw_syscalls:sys_enter"),
                          "-p", str(server.proc.pid),
-                         "-o", str(work / f"{server.label}-{r + 1}.stat"), "--",
+                         "-o", str(stat_file), "--",
                          "sleep", str(seconds)],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 elif os.environ.get("PERF"):
                     perf = subprocess.Popen(
-                        ["perf", "record", "-q", "-F", "1999",
+                        ["perf", "record", "-q",
+                         # Every event counted (`-c 1`) when they are named; else timed samples.
+                         *(["-e", os.environ["PERF_EVENTS"], "-c", "1"] if os.environ.get("PERF_EVENTS")
+                           else ["-F", "1999"]),
                          *(["--call-graph", "dwarf,16384"] if os.environ["PERF"] == "dwarf" else ["-g"]),
                          "-p", str(server.proc.pid),
                          "-o", str(work / f"{server.label}-{r + 1}.perf.data"), "--",
                          "sleep", str(seconds)],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 res = bench.run_wrk(Args, f"http://{bench.LOOPBACK}:{server.port}{path}", token,
                                     expect, body, prefix=wrk_prefix)
                 # The machine first, before this script's own walk of /proc adds to it.
@@ -209,7 +219,9 @@ def main(argv):
                 cpu = cpu_seconds(pids) - before
                 voluntary, involuntary = (b - a for a, b in zip(switches_before, switches(pids)))
                 if perf:
-                    perf.wait()
+                    _, perf_errors = perf.communicate()
+                    if perf.returncode != 0:
+                        raise SystemExit(f"perf failed ({perf.returncode}): {perf_errors.strip()}")
                 pg_cpu = cpu_seconds(postgres_pids()) - pg_before if pg else 0
                 n = res.get("requests") or float("nan")
                 per, pg_per = cpu / n * 1e6, pg_cpu / n * 1e6
@@ -219,7 +231,7 @@ def main(argv):
                 counts = ""
                 if os.environ.get("PERF") == "stat":
                     # Events per request; perf stat counted for `seconds`, wrk ran as long.
-                    for line in (work / f"{server.label}-{r + 1}.stat").read_text().splitlines():
+                    for line in stat_file.read_text().splitlines():
                         fields = line.split(",")
                         if len(fields) > 2 and fields[0].replace(".", "").isdigit():
                             counts += f"  {fields[2].split(':')[-1]} {float(fields[0]) / n:.2f}/req"
