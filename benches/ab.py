@@ -8,7 +8,7 @@ run and seeded: `hs` (a shared-secret HS256 SQLite project, 10 tasks for u1), `f
 with the eight-field tasks of benches/run.sh), `pg` (a shared-secret HS256 PostgreSQL project,
 in a throwaway cluster under target/bench/ab/pg, whose CPU per request is printed too), `ed` (a Better Auth EdDSA project, its keys from
 a loopback JWKS) or `plain` (benches/plain-axum, /health only). Each round runs wrk
-(-t2 -c32) once against every server in turn; it prints each run's requests per second, p99
+(-t2 -c32) once against every server in turn; it prints each run's requests per second, p50 and p99
 and the server's CPU time per request (from /proc, user and system), the rest of the
 machine's busy time per request (`rest`: wrk, other processes, interrupts), the server's threads'
 context switches per request (`switched out V + I preempted`: voluntary, when a thread waits,
@@ -237,7 +237,7 @@ def main(argv):
                             counts += f"  {fields[2].split(':')[-1]} {float(fields[0]) / n:.2f}/req"
                 results[server.label].append((res["rps"], res["p99_ms"], per))
                 print(f"round {r + 1} {server.label:>12}: {res['rps']:>10.0f} req/s  "
-                      f"p99 {res['p99_ms']:6.2f} ms  cpu {per:6.1f} us/req"
+                      f"p50 {res['p50_ms']:6.2f} ms  p99 {res['p99_ms']:6.2f} ms  cpu {per:6.1f} us/req"
                       + (f"  postgres {pg_per:6.1f} us/req" if pg else "")
                       + f"  rest {rest:5.1f} us/req  idle {100 * idle / spent:4.1f}%"
                       + f"  steal {100 * steal / spent:4.1f}%"
