@@ -660,33 +660,88 @@ pub fn validate_resource(resource: &str) -> Result<String, UsageError> {
 pub const MAX_RESOURCE_LEN: usize = 40;
 
 /// Names the generated project already uses for its modules (`src/auth/`, `src/routes/health.rs`,
-/// ...) and for the types in scope beside the resource's own (`Owner`, `Page`, `Json`, ...), in
-/// snake case. A resource whose singular or plural is one of them would shadow it.
+/// ...) and for the types in scope beside the resource's own (`Owner`, `Page`, `Json`, what the
+/// store and routes modules import, Rust's prelude: `Option`, `Vec`, ...), in snake case. A
+/// resource whose singular or plural is one of them would shadow it.
 const GENERATED_NAMES: &[&str] = &[
     "api_error",
     "app_state",
+    "arc",
     "auth",
+    "box",
+    "cause",
+    "clone",
     "config",
+    "connection",
+    "connector",
+    "context",
+    "copy",
+    "cursor",
+    "database_settings",
+    "date",
+    "date_time",
+    "default",
+    "deserialize",
+    "drop",
+    "duration",
     "error",
+    "error_body",
     "extract",
     "fields",
+    "from",
+    "hash_map",
     "health",
     "helpers",
+    "into",
+    "into_params",
     "item_id",
     "item_path",
+    "iterator",
+    "join_set",
     "json",
+    "naive_date",
+    "new_row",
     "openapi",
+    "option",
+    "ordering",
     "owner",
     "page",
+    "parent_id",
+    "path",
+    "pending",
+    "pg_connection",
+    "pool",
+    "pooled_connection",
+    "postgres",
     "query",
+    "query_builder",
+    "result",
     "route",
     "router",
     "routes",
+    "row",
+    "rw_lock",
+    "send",
+    "serialize",
+    "setting_error",
+    "sized",
+    "sort_key",
+    "sort_order",
     "state",
     "status_code",
     "store",
+    "store_error",
+    "string",
+    "sync",
+    "table",
     "telemetry",
+    "time",
+    "to_schema",
+    "utc",
     "uuid",
+    "vec",
+    "write",
+    "writer",
 ];
 
 /// The singular of a plural kebab-case noun, if it looks plural: `categories` → `category`,
@@ -833,6 +888,8 @@ mod tests {
             "--resource `task` must be a plural noun, e.g. `tasks` or `blog-posts`; \
              pass --resource tasks"
         );
+        // `Order` once clashed with the store's list ordering, since named `SortOrder`.
+        assert_eq!(validate_resource("orders").unwrap(), "orders");
         assert_eq!(
             validate_resource("inventory_items").unwrap(),
             "inventory-items"
@@ -859,6 +916,11 @@ mod tests {
             ("owners", "owner-items"),
             ("pages", "page-items"),
             ("States", "state-items"),
+            ("options", "option-items"),
+            ("rows", "row-items"),
+            ("cursors", "cursor-items"),
+            ("sort-orders", "sort-order-items"),
+            ("dates", "date-items"),
         ] {
             let err = validate_resource(bad).unwrap_err().to_string();
             assert!(

@@ -197,8 +197,9 @@ fn model() -> Vec<ResourceSpec> {
                 "order:int=0",
             ],
         ),
+        // `Order` once clashed with the store's own list ordering: kept as a resource name.
         resource(
-            "notes",
+            "orders",
             None,
             &[
                 "body:text",

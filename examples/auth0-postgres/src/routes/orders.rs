@@ -15,7 +15,7 @@ use super::fields;
 use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{Order, OrderChanges, OrderFields, OrderFilter, OrderSort};
+use crate::store::{Order, OrderChanges, OrderFields, OrderFilter, OrderSort, SortOrder};
 
 const TITLE_MAX_CHARS: usize = 200;
 const DESCRIPTION_MAX_CHARS: usize = 2000;
@@ -151,13 +151,13 @@ pub enum OrderOrder {
     CreatedAtDescending,
 }
 
-impl From<OrderOrder> for Order<OrderSort> {
+impl From<OrderOrder> for SortOrder<OrderSort> {
     fn from(order: OrderOrder) -> Self {
         let (by, descending) = match order {
             OrderOrder::CreatedAt => (OrderSort::CreatedAt, false),
             OrderOrder::CreatedAtDescending => (OrderSort::CreatedAt, true),
         };
-        Order { by, descending }
+        SortOrder { by, descending }
     }
 }
 
@@ -203,7 +203,7 @@ pub async fn list(
     Owner(owner): Owner,
     Query(params): Query<OrderParams>,
 ) -> Result<axum::Json<OrderPage>, ApiError> {
-    let order = params.sort.map(Order::from);
+    let order = params.sort.map(SortOrder::from);
     let after = page::cursor(
         params.cursor.as_deref(),
         order.map(|order| move |n| order.by.key_at(n)),

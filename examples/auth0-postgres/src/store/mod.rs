@@ -70,7 +70,7 @@ pub fn time_at(micros: i64) -> DateTime<Utc> {
 
 /// How a list is ordered: by insertion, or by a field (nulls last) and then by insertion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Order<S> {
+pub struct SortOrder<S> {
     pub by: S,
     pub descending: bool,
 }

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::QueryBuilder;
+use sqlx::{PgConnection, QueryBuilder};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
+use super::postgres::{NewRow, order_after};
+use super::{Cursor, Page, SortKey, SortOrder, Store, StoreError, now, time_at};
 
 /// A order, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -118,7 +118,7 @@ impl Store {
         &self,
         owner: &str,
         filter: &OrderFilter,
-        order: Option<Order<OrderSort>>,
+        order: Option<SortOrder<OrderSort>>,
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Order>, StoreError> {
@@ -157,31 +157,21 @@ impl Store {
         })
     }
 
+    /// Writes a new order, in one statement with the creates waiting beside it (see
+    /// `Creates`).
     pub async fn create_order(
         &self,
         owner: &str,
         fields: OrderFields,
     ) -> Result<Order, StoreError> {
-        let mut connection = self.writer().await?;
-        let now = now();
-        let result = sqlx::query_as(concat!(
-            "INSERT INTO ",
-            table!(),
-            r#" (id, owner_id, "title", "description", "completed", created_at, updated_at) "#,
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
-            columns!()
-        ))
-        .bind(Uuid::new_v4())
-        .bind(owner)
-        .bind(fields.title)
-        .bind(fields.description)
-        .bind(fields.completed)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *connection)
-        .await;
-        let row: Row = connection.check(result)?;
-        Ok(row.item)
+        self.orders
+            .insert(NewOrder {
+                id: Uuid::new_v4(),
+                owner: owner.to_owned(),
+                fields,
+                at: now(),
+            })
+            .await
     }
 
     pub async fn get_order(&self, owner: &str, id: Uuid) -> Result<Option<Order>, StoreError> {
@@ -252,5 +242,50 @@ impl Store {
         .await;
         let deleted = connection.check(result)?;
         Ok(deleted.rows_affected() == 1)
+    }
+}
+
+/// A order to insert.
+pub(super) struct NewOrder {
+    id: Uuid,
+    owner: String,
+    fields: OrderFields,
+    /// When it was created.
+    at: DateTime<Utc>,
+}
+
+impl NewRow for NewOrder {
+    type Item = Order;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn item_id(item: &Order) -> Uuid {
+        item.id
+    }
+
+    /// One statement for any number of rows: each column's values are bound as one array, and
+    /// `unnest` turns the arrays back into rows.
+    async fn insert(
+        connection: &mut PgConnection,
+        rows: &[Self],
+    ) -> Result<Vec<Order>, sqlx::Error> {
+        let rows: Vec<Row> = sqlx::query_as(concat!(
+            "INSERT INTO ",
+            table!(),
+            r#" (id, owner_id, "title", "description", "completed", created_at, updated_at) "#,
+            "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[], $6::timestamptz[]) RETURNING ",
+            columns!()
+        ))
+        .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.owner).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.title).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.description.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.completed).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.at).collect::<Vec<_>>())
+        .fetch_all(connection)
+        .await?;
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 }

@@ -16,7 +16,7 @@ use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::store::{
-    Bookmark, BookmarkChanges, BookmarkFields, BookmarkFilter, BookmarkSort, Order,
+    Bookmark, BookmarkChanges, BookmarkFields, BookmarkFilter, BookmarkSort, SortOrder,
 };
 
 const TITLE_MAX_CHARS: usize = 200;
@@ -153,13 +153,13 @@ pub enum BookmarkOrder {
     CreatedAtDescending,
 }
 
-impl From<BookmarkOrder> for Order<BookmarkSort> {
+impl From<BookmarkOrder> for SortOrder<BookmarkSort> {
     fn from(order: BookmarkOrder) -> Self {
         let (by, descending) = match order {
             BookmarkOrder::CreatedAt => (BookmarkSort::CreatedAt, false),
             BookmarkOrder::CreatedAtDescending => (BookmarkSort::CreatedAt, true),
         };
-        Order { by, descending }
+        SortOrder { by, descending }
     }
 }
 
@@ -204,7 +204,7 @@ pub async fn list(
     Owner(owner): Owner,
     Query(params): Query<BookmarkParams>,
 ) -> Result<axum::Json<BookmarkPage>, ApiError> {
-    let order = params.sort.map(Order::from);
+    let order = params.sort.map(SortOrder::from);
     let after = page::cursor(
         params.cursor.as_deref(),
         order.map(|order| move |n| order.by.key_at(n)),

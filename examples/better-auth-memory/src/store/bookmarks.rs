@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
+use super::{Cursor, Page, SortKey, SortOrder, Store, StoreError, now, time_at};
 
 /// A bookmark, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -86,7 +86,7 @@ impl Store {
         &self,
         owner: &str,
         filter: &BookmarkFilter,
-        order: Option<Order<BookmarkSort>>,
+        order: Option<SortOrder<BookmarkSort>>,
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Bookmark>, StoreError> {

@@ -15,7 +15,7 @@ use super::fields;
 use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{Order, Task, TaskChanges, TaskFields, TaskFilter, TaskSort};
+use crate::store::{SortOrder, Task, TaskChanges, TaskFields, TaskFilter, TaskSort};
 
 const TITLE_MAX_CHARS: usize = 200;
 const DESCRIPTION_MAX_CHARS: usize = 2000;
@@ -151,13 +151,13 @@ pub enum TaskOrder {
     CreatedAtDescending,
 }
 
-impl From<TaskOrder> for Order<TaskSort> {
+impl From<TaskOrder> for SortOrder<TaskSort> {
     fn from(order: TaskOrder) -> Self {
         let (by, descending) = match order {
             TaskOrder::CreatedAt => (TaskSort::CreatedAt, false),
             TaskOrder::CreatedAtDescending => (TaskSort::CreatedAt, true),
         };
-        Order { by, descending }
+        SortOrder { by, descending }
     }
 }
 
@@ -203,7 +203,7 @@ pub async fn list(
     Owner(owner): Owner,
     Query(params): Query<TaskParams>,
 ) -> Result<axum::Json<TaskPage>, ApiError> {
-    let order = params.sort.map(Order::from);
+    let order = params.sort.map(SortOrder::from);
     let after = page::cursor(
         params.cursor.as_deref(),
         order.map(|order| move |n| order.by.key_at(n)),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::sqlite::{Query, Time, order_after};
-use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
+use super::{Cursor, Page, SortKey, SortOrder, Store, StoreError, now, time_at};
 
 /// A task, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -126,7 +126,7 @@ impl Store {
         &self,
         owner: &str,
         filter: &TaskFilter,
-        order: Option<Order<TaskSort>>,
+        order: Option<SortOrder<TaskSort>>,
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Task>, StoreError> {

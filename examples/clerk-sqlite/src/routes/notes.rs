@@ -14,7 +14,7 @@ use super::fields;
 use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{Note, NoteChanges, NoteFields, NoteFilter, NoteSort, Order};
+use crate::store::{Note, NoteChanges, NoteFields, NoteFilter, NoteSort, SortOrder};
 
 const TITLE_MAX_CHARS: usize = 200;
 const DESCRIPTION_MAX_CHARS: usize = 2000;
@@ -143,13 +143,13 @@ pub enum NoteOrder {
     CreatedAtDescending,
 }
 
-impl From<NoteOrder> for Order<NoteSort> {
+impl From<NoteOrder> for SortOrder<NoteSort> {
     fn from(order: NoteOrder) -> Self {
         let (by, descending) = match order {
             NoteOrder::CreatedAt => (NoteSort::CreatedAt, false),
             NoteOrder::CreatedAtDescending => (NoteSort::CreatedAt, true),
         };
-        Order { by, descending }
+        SortOrder { by, descending }
     }
 }
 
@@ -194,7 +194,7 @@ pub async fn list(
     Owner(owner): Owner,
     Query(params): Query<NoteParams>,
 ) -> Result<axum::Json<NotePage>, ApiError> {
-    let order = params.sort.map(Order::from);
+    let order = params.sort.map(SortOrder::from);
     let after = page::cursor(
         params.cursor.as_deref(),
         order.map(|order| move |n| order.by.key_at(n)),

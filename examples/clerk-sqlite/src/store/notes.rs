@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::sqlite::{Query, Time, order_after};
-use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
+use super::{Cursor, Page, SortKey, SortOrder, Store, StoreError, now, time_at};
 
 /// A note, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -126,7 +126,7 @@ impl Store {
         &self,
         owner: &str,
         filter: &NoteFilter,
-        order: Option<Order<NoteSort>>,
+        order: Option<SortOrder<NoteSort>>,
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Note>, StoreError> {

@@ -15,7 +15,7 @@ use super::fields;
 use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{Note, NoteChanges, NoteFields, NoteFilter, NoteSort, NoteTag, Order};
+use crate::store::{Note, NoteChanges, NoteFields, NoteFilter, NoteSort, NoteTag, SortOrder};
 
 const BODY_MAX_CHARS: usize = 100_000;
 
@@ -123,13 +123,13 @@ pub enum NoteOrder {
     CreatedAtDescending,
 }
 
-impl From<NoteOrder> for Order<NoteSort> {
+impl From<NoteOrder> for SortOrder<NoteSort> {
     fn from(order: NoteOrder) -> Self {
         let (by, descending) = match order {
             NoteOrder::CreatedAt => (NoteSort::CreatedAt, false),
             NoteOrder::CreatedAtDescending => (NoteSort::CreatedAt, true),
         };
-        Order { by, descending }
+        SortOrder { by, descending }
     }
 }
 
@@ -178,7 +178,7 @@ pub async fn list(
     Owner(owner): Owner,
     Query(params): Query<NoteParams>,
 ) -> Result<axum::Json<NotePage>, ApiError> {
-    let order = params.sort.map(Order::from);
+    let order = params.sort.map(SortOrder::from);
     let after = page::cursor(
         params.cursor.as_deref(),
         order.map(|order| move |n| order.by.key_at(n)),

@@ -16,7 +16,7 @@ use super::fields;
 use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::store::{Order, Project, ProjectChanges, ProjectFields, ProjectFilter, ProjectSort};
+use crate::store::{Project, ProjectChanges, ProjectFields, ProjectFilter, ProjectSort, SortOrder};
 
 const NAME_MAX_CHARS: usize = 120;
 
@@ -144,7 +144,7 @@ pub enum ProjectOrder {
     StartsOnDescending,
 }
 
-impl From<ProjectOrder> for Order<ProjectSort> {
+impl From<ProjectOrder> for SortOrder<ProjectSort> {
     fn from(order: ProjectOrder) -> Self {
         let (by, descending) = match order {
             ProjectOrder::CreatedAt => (ProjectSort::CreatedAt, false),
@@ -152,7 +152,7 @@ impl From<ProjectOrder> for Order<ProjectSort> {
             ProjectOrder::StartsOn => (ProjectSort::StartsOn, false),
             ProjectOrder::StartsOnDescending => (ProjectSort::StartsOn, true),
         };
-        Order { by, descending }
+        SortOrder { by, descending }
     }
 }
 
@@ -198,7 +198,7 @@ pub async fn list(
     Owner(owner): Owner,
     Query(params): Query<ProjectParams>,
 ) -> Result<axum::Json<ProjectPage>, ApiError> {
-    let order = params.sort.map(Order::from);
+    let order = params.sort.map(SortOrder::from);
     let after = page::cursor(
         params.cursor.as_deref(),
         order.map(|order| move |n| order.by.key_at(n)),

@@ -18,7 +18,7 @@ use super::page;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::store::{
-    Order, Task, TaskChanges, TaskFields, TaskFilter, TaskPriority, TaskSort, micros,
+    SortOrder, Task, TaskChanges, TaskFields, TaskFilter, TaskPriority, TaskSort, micros,
 };
 
 const TITLE_MAX_CHARS: usize = 200;
@@ -235,7 +235,7 @@ pub enum TaskOrder {
     RemindAtDescending,
 }
 
-impl From<TaskOrder> for Order<TaskSort> {
+impl From<TaskOrder> for SortOrder<TaskSort> {
     fn from(order: TaskOrder) -> Self {
         let (by, descending) = match order {
             TaskOrder::CreatedAt => (TaskSort::CreatedAt, false),
@@ -247,7 +247,7 @@ impl From<TaskOrder> for Order<TaskSort> {
             TaskOrder::RemindAt => (TaskSort::RemindAt, false),
             TaskOrder::RemindAtDescending => (TaskSort::RemindAt, true),
         };
-        Order { by, descending }
+        SortOrder { by, descending }
     }
 }
 
@@ -299,7 +299,7 @@ pub async fn list(
     InProject { owner, project_id }: InProject,
     Query(params): Query<TaskParams>,
 ) -> Result<axum::Json<TaskPage>, ApiError> {
-    let order = params.sort.map(Order::from);
+    let order = params.sort.map(SortOrder::from);
     let after = page::cursor(
         params.cursor.as_deref(),
         order.map(|order| move |n| order.by.key_at(n)),

@@ -100,7 +100,7 @@ pub fn date_at(days: i64) -> NaiveDate {
 
 /// How a list is ordered: by insertion, or by a field (nulls last) and then by insertion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Order<S> {
+pub struct SortOrder<S> {
     pub by: S,
     pub descending: bool,
 }

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::QueryBuilder;
+use sqlx::{PgConnection, QueryBuilder};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError, now, time_at};
+use super::postgres::{NewRow, order_after};
+use super::{Cursor, Page, SortKey, SortOrder, Store, StoreError, now, time_at};
 
 /// The values of a note's `tag`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -159,7 +159,7 @@ impl Store {
         &self,
         owner: &str,
         filter: &NoteFilter,
-        order: Option<Order<NoteSort>>,
+        order: Option<SortOrder<NoteSort>>,
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Note>, StoreError> {
@@ -201,27 +201,17 @@ impl Store {
         })
     }
 
+    /// Writes a new note, in one statement with the creates waiting beside it (see
+    /// `Creates`).
     pub async fn create_note(&self, owner: &str, fields: NoteFields) -> Result<Note, StoreError> {
-        let mut connection = self.writer().await?;
-        let now = now();
-        let result = sqlx::query_as(concat!(
-            "INSERT INTO ",
-            table!(),
-            r#" (id, owner_id, "body", "pinned", "tag", created_at, updated_at) "#,
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
-            columns!()
-        ))
-        .bind(Uuid::new_v4())
-        .bind(owner)
-        .bind(fields.body)
-        .bind(fields.pinned)
-        .bind(fields.tag)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *connection)
-        .await;
-        let row: Row = connection.check(result)?;
-        Ok(row.item)
+        self.notes
+            .insert(NewNote {
+                id: Uuid::new_v4(),
+                owner: owner.to_owned(),
+                fields,
+                at: now(),
+            })
+            .await
     }
 
     pub async fn get_note(&self, owner: &str, id: Uuid) -> Result<Option<Note>, StoreError> {
@@ -292,5 +282,50 @@ impl Store {
         .await;
         let deleted = connection.check(result)?;
         Ok(deleted.rows_affected() == 1)
+    }
+}
+
+/// A note to insert.
+pub(super) struct NewNote {
+    id: Uuid,
+    owner: String,
+    fields: NoteFields,
+    /// When it was created.
+    at: DateTime<Utc>,
+}
+
+impl NewRow for NewNote {
+    type Item = Note;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn item_id(item: &Note) -> Uuid {
+        item.id
+    }
+
+    /// One statement for any number of rows: each column's values are bound as one array, and
+    /// `unnest` turns the arrays back into rows.
+    async fn insert(
+        connection: &mut PgConnection,
+        rows: &[Self],
+    ) -> Result<Vec<Note>, sqlx::Error> {
+        let rows: Vec<Row> = sqlx::query_as(concat!(
+            "INSERT INTO ",
+            table!(),
+            r#" (id, owner_id, "body", "pinned", "tag", created_at, updated_at) "#,
+            "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::timestamptz[], $6::timestamptz[]) RETURNING ",
+            columns!()
+        ))
+        .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.owner).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.body).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.pinned).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.tag.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.at).collect::<Vec<_>>())
+        .fetch_all(connection)
+        .await?;
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 }

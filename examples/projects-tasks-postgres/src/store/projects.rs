@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::QueryBuilder;
+use sqlx::{PgConnection, QueryBuilder};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError, date_at, now, time_at};
+use super::postgres::{NewRow, order_after};
+use super::{Cursor, Page, SortKey, SortOrder, Store, StoreError, date_at, now, time_at};
 
 /// A project, as stored and as returned by the API.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -143,7 +143,7 @@ impl Store {
         &self,
         owner: &str,
         filter: &ProjectFilter,
-        order: Option<Order<ProjectSort>>,
+        order: Option<SortOrder<ProjectSort>>,
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Project>, StoreError> {
@@ -182,32 +182,21 @@ impl Store {
         })
     }
 
+    /// Writes a new project, in one statement with the creates waiting beside it (see
+    /// `Creates`).
     pub async fn create_project(
         &self,
         owner: &str,
         fields: ProjectFields,
     ) -> Result<Project, StoreError> {
-        let mut connection = self.writer().await?;
-        let now = now();
-        let result = sqlx::query_as(concat!(
-            "INSERT INTO ",
-            table!(),
-            r#" (id, owner_id, "name", "archived", "budget", "starts_on", created_at, updated_at) "#,
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
-            columns!()
-        ))
-        .bind(Uuid::new_v4())
-        .bind(owner)
-        .bind(fields.name)
-        .bind(fields.archived)
-        .bind(fields.budget)
-        .bind(fields.starts_on)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *connection)
-        .await;
-        let row: Row = connection.check(result)?;
-        Ok(row.item)
+        self.projects
+            .insert(NewProject {
+                id: Uuid::new_v4(),
+                owner: owner.to_owned(),
+                fields,
+                at: now(),
+            })
+            .await
     }
 
     pub async fn get_project(&self, owner: &str, id: Uuid) -> Result<Option<Project>, StoreError> {
@@ -286,5 +275,51 @@ impl Store {
         .await;
         let deleted = connection.check(result)?;
         Ok(deleted.rows_affected() == 1)
+    }
+}
+
+/// A project to insert.
+pub(super) struct NewProject {
+    id: Uuid,
+    owner: String,
+    fields: ProjectFields,
+    /// When it was created.
+    at: DateTime<Utc>,
+}
+
+impl NewRow for NewProject {
+    type Item = Project;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn item_id(item: &Project) -> Uuid {
+        item.id
+    }
+
+    /// One statement for any number of rows: each column's values are bound as one array, and
+    /// `unnest` turns the arrays back into rows.
+    async fn insert(
+        connection: &mut PgConnection,
+        rows: &[Self],
+    ) -> Result<Vec<Project>, sqlx::Error> {
+        let rows: Vec<Row> = sqlx::query_as(concat!(
+            "INSERT INTO ",
+            table!(),
+            r#" (id, owner_id, "name", "archived", "budget", "starts_on", created_at, updated_at) "#,
+            "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::double precision[], $6::date[], $7::timestamptz[], $7::timestamptz[]) RETURNING ",
+            columns!()
+        ))
+        .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.owner).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.name).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.archived).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.budget.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.starts_on.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.at).collect::<Vec<_>>())
+        .fetch_all(connection)
+        .await?;
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 }

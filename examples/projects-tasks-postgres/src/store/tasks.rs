@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::QueryBuilder;
+use sqlx::{PgConnection, QueryBuilder};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::postgres::order_after;
-use super::{Cursor, Order, Page, SortKey, Store, StoreError, date_at, now, time_at};
+use super::postgres::{NewRow, order_after};
+use super::{Cursor, Page, SortKey, SortOrder, Store, StoreError, date_at, now, time_at};
 
 /// The values of a task's `priority`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -201,7 +201,7 @@ impl Store {
         owner: &str,
         project_id: Uuid,
         filter: &TaskFilter,
-        order: Option<Order<TaskSort>>,
+        order: Option<SortOrder<TaskSort>>,
         after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Page<Task>, StoreError> {
@@ -247,38 +247,23 @@ impl Store {
         })
     }
 
+    /// Writes a new task, in one statement with the creates waiting beside it (see
+    /// `Creates`).
     pub async fn create_task(
         &self,
         owner: &str,
         project_id: Uuid,
         fields: TaskFields,
     ) -> Result<Task, StoreError> {
-        let mut connection = self.writer().await?;
-        let now = now();
-        let result = sqlx::query_as(concat!(
-            "INSERT INTO ",
-            table!(),
-            r#" (id, owner_id, project_id, "title", "done", "due", "priority", "estimate_minutes", "notes", "remind_at", "assignee", created_at, updated_at) "#,
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ",
-            columns!()
-        ))
-        .bind(Uuid::new_v4())
-        .bind(owner)
-        .bind(project_id)
-        .bind(fields.title)
-        .bind(fields.done)
-        .bind(fields.due)
-        .bind(fields.priority)
-        .bind(fields.estimate_minutes)
-        .bind(fields.notes)
-        .bind(fields.remind_at)
-        .bind(fields.assignee)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *connection)
-        .await;
-        let row: Row = connection.check(result)?;
-        Ok(row.item)
+        self.tasks
+            .insert(NewTask {
+                id: Uuid::new_v4(),
+                owner: owner.to_owned(),
+                project_id,
+                fields,
+                at: now(),
+            })
+            .await
     }
 
     pub async fn get_task(
@@ -393,5 +378,57 @@ impl Store {
         .await;
         let deleted = connection.check(result)?;
         Ok(deleted.rows_affected() == 1)
+    }
+}
+
+/// A task to insert.
+pub(super) struct NewTask {
+    id: Uuid,
+    owner: String,
+    project_id: Uuid,
+    fields: TaskFields,
+    /// When it was created.
+    at: DateTime<Utc>,
+}
+
+impl NewRow for NewTask {
+    type Item = Task;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn item_id(item: &Task) -> Uuid {
+        item.id
+    }
+
+    /// One statement for any number of rows: each column's values are bound as one array, and
+    /// `unnest` turns the arrays back into rows.
+    async fn insert(
+        connection: &mut PgConnection,
+        rows: &[Self],
+    ) -> Result<Vec<Task>, sqlx::Error> {
+        let rows: Vec<Row> = sqlx::query_as(concat!(
+            "INSERT INTO ",
+            table!(),
+            r#" (id, owner_id, project_id, "title", "done", "due", "priority", "estimate_minutes", "notes", "remind_at", "assignee", created_at, updated_at) "#,
+            "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::boolean[], $6::date[], $7::text[], $8::bigint[], $9::text[], $10::timestamptz[], $11::uuid[], $12::timestamptz[], $12::timestamptz[]) RETURNING ",
+            columns!()
+        ))
+        .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.owner).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.project_id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.title).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.done).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.due.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| &row.fields.priority).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.estimate_minutes.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.notes.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.remind_at.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.fields.assignee.as_ref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.at).collect::<Vec<_>>())
+        .fetch_all(connection)
+        .await?;
+        Ok(rows.into_iter().map(|row| row.item).collect())
     }
 }

@@ -2,14 +2,17 @@
 //! a constraint violation is the client's to fix (409, 422), an unavailable database is worth a
 //! retry (503), and neither is ever a 500 or a panic.
 
+use std::task::Poll;
+
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use chrono::NaiveDate;
 use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use sqlx::{Connection, PgConnection};
 
 use my_api::error::ApiError;
-use my_api::store::StoreError;
+use my_api::store::{DatabaseSettings, ProjectFields, ProjectFilter, Store, StoreError};
 
 use crate::helpers::spawn_app;
 use crate::helpers::{AppOptions, TestApp, spawn_app_with};
@@ -82,6 +85,93 @@ async fn constraint_violations_are_409_and_422() {
 
     let page = app.list_items("user-a", &app.token("user-a")).await;
     assert_eq!(page.status(), StatusCode::OK, "the API still answers");
+}
+
+/// The store of `app`'s database, as a second server would open it.
+async fn store_of(app: &TestApp) -> Store {
+    let mut errors = Vec::new();
+    let settings = DatabaseSettings::from_lookup(
+        |name| (name == "DATABASE_URL").then(|| app.database.url.clone()),
+        &mut errors,
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    Store::connect(&settings).await.unwrap()
+}
+
+fn fields() -> ProjectFields {
+    ProjectFields {
+        name: "one name".to_owned(),
+        archived: true,
+        budget: Some(1.5),
+        starts_on: Some(NaiveDate::from_ymd_opt(2025, 1, 31).expect("a valid date")),
+    }
+}
+
+/// Creates made at once are written together, by one statement, yet each succeeds or fails on
+/// its own: a create the database refuses fails alone, and every other gets its own row.
+#[tokio::test]
+async fn a_create_the_database_refuses_fails_alone() {
+    let app = spawn_app().await;
+    let store = store_of(&app).await;
+    // PostgreSQL stores no NUL in text: the statement that holds this owner fails.
+    const REFUSED: usize = 5;
+    let owners: Vec<String> = (0..16)
+        .map(|n| match n {
+            REFUSED => "user-\0".to_owned(),
+            n => format!("user-{n}"),
+        })
+        .collect();
+    let creates: Vec<_> = owners
+        .iter()
+        .map(|owner| {
+            let (store, owner) = (store.clone(), owner.clone());
+            tokio::spawn(async move { store.create_project(&owner, fields()).await })
+        })
+        .collect();
+    for (n, (owner, create)) in owners.iter().zip(creates).enumerate() {
+        let created = create.await.unwrap();
+        if n == REFUSED {
+            assert!(
+                matches!(created, Err(StoreError::Constraint(_))),
+                "the create with a NUL: {created:?}"
+            );
+            continue;
+        }
+        let item = created
+            .unwrap_or_else(|e| panic!("the create of {owner} failed with its neighbour: {e:?}"));
+        let stored = store
+            .get_project(owner, item.id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{owner} was answered a row that is not theirs"));
+        assert_eq!(
+            serde_json::to_value(&stored).unwrap(),
+            serde_json::to_value(&item).unwrap(),
+            "{owner} was answered the row stored"
+        );
+    }
+}
+
+/// A create whose request is given up (timed out, or its client went away) before its group
+/// is written is not written.
+#[tokio::test]
+async fn a_create_given_up_before_it_is_written_is_not_written() {
+    let app = spawn_app().await;
+    let store = store_of(&app).await;
+    // Polled once, which queues it, then dropped before the task writing creates runs (the
+    // test's runtime has one thread).
+    let mut given_up = Box::pin(store.create_project("user-a", fields()));
+    let polled = std::future::poll_fn(|cx| Poll::Ready(given_up.as_mut().poll(cx))).await;
+    assert!(polled.is_pending(), "the create was answered at once");
+    drop(given_up);
+    // Queued after it, so written after the given-up one was dropped or written.
+    let kept = store.create_project("user-a", fields()).await.unwrap();
+    let page = store
+        .list_projects("user-a", &ProjectFilter::default(), None, None, 10)
+        .await
+        .unwrap();
+    let ids: Vec<_> = page.items.iter().map(|item| item.id).collect();
+    assert_eq!(ids, [kept.id], "the given-up create was written");
 }
 
 #[tokio::test]
