@@ -1,7 +1,8 @@
 //! PostgreSQL: a pool of sqlx connections (deadpool) to one server shared by every replica of
 //! this API;
 //! migrations are applied at start (sqlx takes an advisory lock, so replicas starting together
-//! apply them once). Every query names its owner in the `WHERE` clause.
+//! apply them once). Every query names its owner in the `WHERE` clause. Creates waiting
+//! together are written by one statement (`Creates`).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -187,7 +188,8 @@ impl std::ops::DerefMut for PooledConnection {
 const GROUP_SIZE: usize = 16;
 /// The most statements writing creates of one resource at once.
 const WRITERS: usize = 4;
-/// The most creates of one resource waiting for a statement.
+/// The most creates of one resource waiting for a statement; one more waits for room up to
+/// the acquire timeout, then is answered 503.
 const WAITING: usize = GROUP_SIZE * WRITERS * 4;
 
 /// A new row of one resource's table, written together with others by one statement.
@@ -267,7 +269,8 @@ impl<R: NewRow> Creates<R> {
     }
 }
 
-/// The task writing a resource's creates is gone (it panicked): no create can be written.
+/// A create's answer was dropped unsent: the task writing its group, or the one forming the
+/// groups, panicked.
 fn stopped() -> StoreError {
     StoreError::Other("the writer of creates has stopped".into())
 }
