@@ -18,7 +18,7 @@ each of its runs, into target/bench/ab/NAME-ROUND.perf.data; PERF=stat counts co
 migrations and system calls and prints them per request (PERF_EVENTS=a,b counts those events
 instead: `perf probe -x /lib/x86_64-linux-gnu/libc.so.6 malloc` first, then
 PERF_EVENTS=probe_libc:malloc counts calls to malloc; with PERF=1 or dwarf, it records every
-one of those events with its call stack instead of timed samples). WRK_SCHED=batch runs wrk under
+one of those events with its call stack instead of timed samples). CONNECTIONS=N opens N connections instead of 32 (wrk -t1 for one). WRK_SCHED=batch runs wrk under
 SCHED_BATCH (`chrt --batch 0`), whose wake-ups do not preempt the server: a diagnostic of what
 sharing the cores with the load generator costs, never a benchmark figure. Needs wrk and the venv
 benches/run.sh makes. `,VAR=VALUE` after a binary sets a variable of that server's environment
@@ -120,7 +120,8 @@ def main(argv):
     work.mkdir(parents=True, exist_ok=True)
 
     class Args:
-        threads, connections, duration = 2, 32, seconds
+        connections = int(os.environ.get("CONNECTIONS", "32"))
+        threads, duration = min(2, connections), seconds
         peer_lua = Path(__file__).resolve().parent.parent.parent / "shared/peers/fastapi-seed/lua/bench.lua"
         post_lua = Path(__file__).resolve().parent / "lua" / "post.lua"
 
