@@ -661,8 +661,10 @@ pub const MAX_RESOURCE_LEN: usize = 40;
 
 /// Names the generated project already uses for its modules (`src/auth/`, `src/routes/health.rs`,
 /// ...) and for the types in scope beside the resource's own (`Owner`, `Page`, `Json`, what the
-/// store and routes modules import, Rust's prelude: `Option`, `Vec`, ...), in snake case. A
-/// resource whose singular or plural is one of them would shadow it.
+/// store and routes modules import, what the memory store imports beside every resource's type,
+/// Rust's prelude: `Option`, `Vec`, ...), in snake case. A resource whose singular or plural is
+/// one of them would shadow it. What only a backend's own module uses (its pool, connections,
+/// writer) is not here: resources' types are not in its scope.
 const GENERATED_NAMES: &[&str] = &[
     "api_error",
     "app_state",
@@ -672,9 +674,6 @@ const GENERATED_NAMES: &[&str] = &[
     "cause",
     "clone",
     "config",
-    "connection",
-    "connector",
-    "context",
     "copy",
     "cursor",
     "database_settings",
@@ -683,7 +682,6 @@ const GENERATED_NAMES: &[&str] = &[
     "default",
     "deserialize",
     "drop",
-    "duration",
     "error",
     "error_body",
     "extract",
@@ -697,7 +695,6 @@ const GENERATED_NAMES: &[&str] = &[
     "item_id",
     "item_path",
     "iterator",
-    "join_set",
     "json",
     "naive_date",
     "new_row",
@@ -707,11 +704,7 @@ const GENERATED_NAMES: &[&str] = &[
     "owner",
     "page",
     "parent_id",
-    "path",
-    "pending",
     "pg_connection",
-    "pool",
-    "pooled_connection",
     "postgres",
     "query",
     "query_builder",
@@ -723,7 +716,6 @@ const GENERATED_NAMES: &[&str] = &[
     "rw_lock",
     "send",
     "serialize",
-    "setting_error",
     "sized",
     "sort_key",
     "sort_order",
@@ -740,8 +732,6 @@ const GENERATED_NAMES: &[&str] = &[
     "utc",
     "uuid",
     "vec",
-    "write",
-    "writer",
 ];
 
 /// The singular of a plural kebab-case noun, if it looks plural: `categories` → `category`,
@@ -888,8 +878,19 @@ mod tests {
             "--resource `task` must be a plural noun, e.g. `tasks` or `blog-posts`; \
              pass --resource tasks"
         );
-        // `Order` once clashed with the store's list ordering, since named `SortOrder`.
-        assert_eq!(validate_resource("orders").unwrap(), "orders");
+        // `Order` once clashed with the store's list ordering, since named `SortOrder`; the
+        // names of a backend's own module (its pool, connections, writer) do not reach a
+        // resource's scope.
+        for good in [
+            "orders",
+            "pools",
+            "connections",
+            "writers",
+            "paths",
+            "durations",
+        ] {
+            assert_eq!(validate_resource(good).unwrap(), good);
+        }
         assert_eq!(
             validate_resource("inventory_items").unwrap(),
             "inventory-items"
