@@ -1,7 +1,8 @@
 //! `authgate add resource` in a generated project whose shared files the user has edited (the
-//! routes and store modules, then the parent's route module): every edit is kept through the
-//! three-way merge, and the result passes `cargo fmt --check`, clippy `-D warnings` and its own
-//! `cargo test`, the user's own tests among them.
+//! routes and store modules, the PostgreSQL store's module, then the parent's route module): every
+//! edit is kept through the three-way merge, and the result passes `cargo fmt --check`, clippy `-D
+//! warnings` and its own `cargo test`, the user's own tests among them. On SQLite and on
+//! PostgreSQL, whose store holds a queue of creates for each resource.
 
 use std::fs;
 use std::path::Path;
@@ -9,9 +10,6 @@ use std::process::{Command, Stdio};
 
 use super::support::cargo::{cargo, repo_dir};
 use super::{MIN_GENERATED_TESTS, integration_test_results};
-
-/// The package's name: unique in the shared target directory.
-const PACKAGE: &str = "api-add-resource";
 
 /// Runs `authgate ARGS` in `dir`, which must succeed; returns what it printed.
 fn authgate(dir: &Path, args: &[&str]) -> String {
@@ -104,17 +102,50 @@ mod own {
 }
 ";
 
+/// A test of the user's in the PostgreSQL store's module, which adding a resource rewrites (a
+/// queue of creates for each resource).
+const OWN_POSTGRES_TEST: &str = "
+#[cfg(test)]
+mod own {
+    #[test]
+    fn a_unique_violation_is_not_a_retry_later() {
+        assert!(!super::is_unavailable(\"23505\"));
+        assert!(super::is_unavailable(\"57P01\"));
+    }
+}
+";
+
 #[test]
 fn add_resource_keeps_your_edits_and_the_result_passes_fmt_clippy_and_its_own_tests() {
+    add_resource_keeps_your_edits("add-resource", "sqlite");
+}
+
+#[test]
+fn add_resource_on_postgres_keeps_your_edits_and_the_result_passes_fmt_clippy_and_its_own_tests() {
+    add_resource_keeps_your_edits("add-resource-pg", "postgres");
+}
+
+/// Generates the project `name` (also its package's name, unique in the shared target
+/// directory) with `storage`, edits it, adds two resources and checks the result.
+fn add_resource_keeps_your_edits(name: &str, storage: &str) {
     let parent = repo_dir().join("target/generated-projects");
-    let dir = parent.join("add-resource");
+    let dir = parent.join(name);
     if dir.exists() {
         fs::remove_dir_all(&dir).unwrap();
     }
     fs::create_dir_all(&parent).unwrap();
     authgate(
         &parent,
-        &["new", "add-resource", "--yes", "--name", PACKAGE, "--quiet"],
+        &[
+            "new",
+            name,
+            "--yes",
+            "--name",
+            &format!("api-{name}"),
+            "--storage",
+            storage,
+            "--quiet",
+        ],
     );
     let routes = dir.join("src/routes/mod.rs");
     let store = dir.join("src/store/mod.rs");
@@ -130,6 +161,11 @@ fn add_resource_keeps_your_edits_and_the_result_passes_fmt_clippy_and_its_own_te
         "/// A page of items (edited: see `page_len`) in the order asked for;",
     );
     append(&store, OWN_STORE_HELPER);
+    let postgres = dir.join("src/store/postgres.rs");
+    let on_postgres = storage == "postgres";
+    if on_postgres {
+        append(&postgres, OWN_POSTGRES_TEST);
+    }
 
     let report = authgate(
         &dir,
@@ -148,6 +184,10 @@ fn add_resource_keeps_your_edits_and_the_result_passes_fmt_clippy_and_its_own_te
         "  merged    src/store/mod.rs (with your edits)\n",
         "  created   src/routes/projects.rs\n",
     ] {
+        assert!(report.contains(line), "{line:?} missing from:\n{report}");
+    }
+    if on_postgres {
+        let line = "  merged    src/store/postgres.rs (with your edits)\n";
         assert!(report.contains(line), "{line:?} missing from:\n{report}");
     }
 
@@ -208,18 +248,32 @@ fn add_resource_keeps_your_edits_and_the_result_passes_fmt_clippy_and_its_own_te
         ],
     );
     assert_kept(&projects, &["// Projects: reviewed by hand."]);
+    if on_postgres {
+        assert_kept(
+            &postgres,
+            &[
+                "fn a_unique_violation_is_not_a_retry_later()",
+                "projects: Creates<",
+                "todos: Creates<",
+            ],
+        );
+    }
 
-    cargo(&dir, "add-resource", &["fmt", "--check"]);
+    cargo(&dir, name, &["fmt", "--check"]);
     cargo(
         &dir,
-        "add-resource",
+        name,
         &["clippy", "--all-targets", "--", "-D", "warnings"],
     );
-    let output = cargo(&dir, "add-resource", &["test"]);
-    for own in [
+    let output = cargo(&dir, name, &["test"]);
+    let mut own = vec![
         "test routes::own::the_version_is_the_package_version ... ok",
         "test store::own::an_empty_page_holds_nothing ... ok",
-    ] {
+    ];
+    if on_postgres {
+        own.push("test store::postgres::own::a_unique_violation_is_not_a_retry_later ... ok");
+    }
+    for own in own {
         assert!(output.contains(own), "{own:?} did not run");
     }
     // The added resources' own generated suites ran too.
