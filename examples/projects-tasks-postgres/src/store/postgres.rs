@@ -156,6 +156,15 @@ type Pool = managed::Pool<Connector>;
 pub(super) struct PooledConnection(Object<Connector>);
 
 impl PooledConnection {
+    /// A connection from `pool`; failing to get one (the server is down, refuses us, or every
+    /// connection is busy past the acquire timeout) is the database being unavailable.
+    async fn get(pool: &Pool) -> Result<Self, StoreError> {
+        pool.get()
+            .await
+            .map(Self)
+            .map_err(|error| StoreError::Unavailable(error.into()))
+    }
+
     /// The outcome of a statement run on this connection, as the API answers it. After a
     /// failure the client did not cause (the server went away or ended the session, a broken
     /// protocol, a timeout), the connection is closed rather than handed to the next request.
@@ -318,11 +327,7 @@ async fn write_group<R: NewRow>(pool: Pool, group: Vec<Pending<R>>) {
 
 /// Inserts `rows` with one statement, on a connection from `pool`.
 async fn insert<R: NewRow>(pool: &Pool, rows: &[R]) -> Result<Vec<R::Item>, StoreError> {
-    let mut connection = pool
-        .get()
-        .await
-        .map(PooledConnection)
-        .map_err(|error| StoreError::Unavailable(error.into()))?;
+    let mut connection = PooledConnection::get(pool).await?;
     let result = R::insert(&mut connection, rows).await;
     connection.check(result)
 }
@@ -406,14 +411,9 @@ impl Store {
         })
     }
 
-    /// A connection from the pool; failing to get one (the server is down, refuses us, or
-    /// every connection is busy past the acquire timeout) is the database being unavailable.
+    /// A connection from the pool (see [`PooledConnection::get`]).
     pub(super) async fn connection(&self) -> Result<PooledConnection, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map(PooledConnection)
-            .map_err(|error| StoreError::Unavailable(error.into()))
+        PooledConnection::get(&self.pool).await
     }
 
     /// The connection a write goes through: any of the pool's, since PostgreSQL runs writes
