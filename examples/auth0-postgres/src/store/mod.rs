@@ -1,6 +1,8 @@
-//! Storage of orders. Only the backend this project was generated
-//! with is here (postgres). Every operation is scoped to an owner: an item of another user
-//! is never read, changed or deleted, whatever id the caller sends.
+//! Storage of orders.
+//!
+//! Only the backend this project was generated with is here (postgres). Every operation is
+//! scoped to an owner: an item of another user is never read, changed or deleted, whatever id
+//! the caller sends.
 
 mod orders;
 mod postgres;

@@ -1,5 +1,6 @@
-//! Orders in PostgreSQL. Every query names the owner in
-//! its `WHERE` clause.
+//! Orders in PostgreSQL.
+//!
+//! Every query names the owner in its `WHERE` clause.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

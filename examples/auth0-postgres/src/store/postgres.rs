@@ -1,8 +1,7 @@
 //! PostgreSQL: a pool of sqlx connections (deadpool) to one server shared by every replica of
-//! this API;
-//! migrations are applied at start (sqlx takes an advisory lock, so replicas starting together
-//! apply them once). Every query names its owner in the `WHERE` clause. Creates waiting
-//! together are written by one statement (`Creates`).
+//! this API. Migrations are applied at start (sqlx takes an advisory lock, so replicas starting
+//! together apply them once). Every query names its owner in the `WHERE` clause. Creates
+//! waiting together are written by one statement (`Creates`).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -209,6 +208,7 @@ pub(super) trait NewRow: Send + Sync + Sized + 'static {
     /// The id this row will have.
     fn id(&self) -> Uuid;
 
+    /// The id of an item this statement answered, to match it with its row.
     fn item_id(item: &Self::Item) -> Uuid;
 
     /// Inserts `rows` in one statement, answering their items in any order: a statement that

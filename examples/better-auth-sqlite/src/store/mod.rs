@@ -1,6 +1,8 @@
-//! Storage of tasks. Only the backend this project was generated
-//! with is here (sqlite). Every operation is scoped to an owner: an item of another user
-//! is never read, changed or deleted, whatever id the caller sends.
+//! Storage of tasks.
+//!
+//! Only the backend this project was generated with is here (sqlite). Every operation is
+//! scoped to an owner: an item of another user is never read, changed or deleted, whatever id
+//! the caller sends.
 
 mod sqlite;
 mod tasks;

@@ -1,5 +1,6 @@
-//! Tasks in SQLite. Every query names the owner in
-//! its `WHERE` clause.
+//! Tasks in SQLite.
+//!
+//! Every query names the owner in its `WHERE` clause.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params, params_from_iter};

@@ -1,5 +1,6 @@
-//! Notes in SQLite. Every query names the owner in
-//! its `WHERE` clause.
+//! Notes in SQLite.
+//!
+//! Every query names the owner in its `WHERE` clause.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params, params_from_iter};

@@ -1,6 +1,8 @@
-//! Storage of projects, tasks, notes. Only the backend this project was generated
-//! with is here (postgres). Every operation is scoped to an owner: an item of another user
-//! is never read, changed or deleted, whatever id the caller sends.
+//! Storage of projects, tasks and notes.
+//!
+//! Only the backend this project was generated with is here (postgres). Every operation is
+//! scoped to an owner: an item of another user is never read, changed or deleted, whatever id
+//! the caller sends.
 
 mod notes;
 mod postgres;

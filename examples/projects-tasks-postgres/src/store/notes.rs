@@ -1,5 +1,6 @@
-//! Notes in PostgreSQL. Every query names the owner in
-//! its `WHERE` clause.
+//! Notes in PostgreSQL.
+//!
+//! Every query names the owner in its `WHERE` clause.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

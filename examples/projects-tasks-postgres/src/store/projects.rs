@@ -1,5 +1,6 @@
-//! Projects in PostgreSQL. Every query names the owner in
-//! its `WHERE` clause.
+//! Projects in PostgreSQL.
+//!
+//! Every query names the owner in its `WHERE` clause.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

@@ -1,5 +1,6 @@
-//! Tasks in PostgreSQL, each in one of its owner's projects. Every query names the owner in
-//! its `WHERE` clause.
+//! Tasks in PostgreSQL, each in one of its owner's projects.
+//!
+//! Every query names the owner in its `WHERE` clause.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
