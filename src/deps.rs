@@ -8,7 +8,8 @@
 //!   (and noted in [`EditedManifest::breaking`] when across a breaking release, which
 //!   `authgate auth` refuses in a package of the user's);
 //! - present without some feature authgate's entry enables: the feature is added, the user's own
-//!   features (and `default-features`) are kept;
+//!   features (and `default-features`) are kept; a feature that one of the user's already
+//!   enables (tokio's `full`) is not added again;
 //! - present as a path, git or workspace dependency, or with another kind of requirement
 //!   (`"=0.7"`, `">=1, <2"`): left as the user set it, and said so.
 //!
@@ -25,6 +26,37 @@ use crate::error::ManifestProblem;
 
 /// The dependency tables authgate renders, in order.
 const TABLES: [&str; 2] = ["dependencies", "dev-dependencies"];
+
+/// Features that enable others, of crates authgate adds features to: `tokio/full`'s list is
+/// tokio 1's own (its Cargo.toml).
+const IMPLIED_FEATURES: &[(&str, &str, &[&str])] = &[(
+    "tokio",
+    "full",
+    &[
+        "fs",
+        "io-util",
+        "io-std",
+        "macros",
+        "net",
+        "parking_lot",
+        "process",
+        "rt",
+        "rt-multi-thread",
+        "signal",
+        "sync",
+        "time",
+    ],
+)];
+
+/// Whether `present`, features of the crate `name`, enable `feature`.
+fn enables(name: &str, present: &[String], feature: &str) -> bool {
+    present.iter().any(|have| {
+        have == feature
+            || IMPLIED_FEATURES.iter().any(|(krate, by, implied)| {
+                *krate == name && have == by && implied.contains(&feature)
+            })
+    })
+}
 
 /// The manifest after the merge, and what changed in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -362,6 +394,7 @@ fn update(name: &str, item: &mut Item, wanted: &Item, edited: &mut EditedManifes
         return;
     }
 
+    let inline = item.is_inline_table();
     let Some(table) = item.as_table_like_mut() else {
         edited
             .left_alone
@@ -405,7 +438,7 @@ fn update(name: &str, item: &mut Item, wanted: &Item, edited: &mut EditedManifes
         .unwrap_or_default();
     let missing: Vec<&String> = wanted_features
         .iter()
-        .filter(|feature| !present.contains(feature))
+        .filter(|feature| !enables(name, &present, feature))
         .collect();
     if missing.is_empty() {
         return;
@@ -418,6 +451,19 @@ fn update(name: &str, item: &mut Item, wanted: &Item, edited: &mut EditedManifes
         }
         None => {
             let features: Array = missing.iter().map(|f| f.as_str()).collect();
+            // In `{ version = "1" }`, the space before `}` belongs to the last value: it
+            // would stand before the comma of the key added after it.
+            if inline
+                && let Some(last) = table
+                    .iter_mut()
+                    .last()
+                    .and_then(|(_, last)| last.as_value_mut())
+            {
+                let suffix = last.decor().suffix().and_then(|raw| raw.as_str());
+                if suffix.is_some_and(|text| text.trim().is_empty()) {
+                    last.decor_mut().set_suffix("");
+                }
+            }
             table.insert("features", Item::Value(Value::Array(features)));
         }
     }
@@ -599,9 +645,7 @@ base64 = "0.22"
             "{text}"
         );
         assert!(
-            text.contains(
-                "tokio = { version = \"1.40\", features = [\"full\", \"macros\", \"sync\"] }"
-            ),
+            text.contains("tokio = { version = \"1.40\", features = [\"full\"] }"),
             "{text}"
         );
         assert!(
@@ -650,6 +694,36 @@ base64 = "0.22"
         assert!(breaking("1", "2"));
         assert!(breaking("0.0.3", "0.0.4"));
         assert!(!breaking("0.0.3", "0.0.3"));
+    }
+
+    #[test]
+    fn a_feature_added_to_an_inline_table_reads_as_if_written_by_hand() {
+        let disk = "[dependencies]\naxum = { version = \"0.8\" } # the web framework\n\
+                    serde = { version = \"1\" }\n";
+        let edited = merge_dependencies(disk, RENDERED, SOURCES).unwrap();
+        let text = &edited.text;
+        assert!(
+            text.contains(
+                "axum = { version = \"0.8\", features = [\"macros\"] } # the web framework\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("serde = { version = \"1\", features = [\"derive\"] }\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_feature_the_user_s_features_enable_is_not_added() {
+        assert!(enables("tokio", &["full".to_owned()], "rt-multi-thread"));
+        assert!(enables("tokio", &["sync".to_owned()], "sync"));
+        assert!(!enables("tokio", &["rt".to_owned()], "sync"));
+        assert!(!enables("hyper", &["full".to_owned()], "macros"));
+        let disk = "[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n";
+        let edited = merge_dependencies(disk, RENDERED, SOURCES).unwrap();
+        assert!(edited.features.is_empty(), "{:?}", edited.features);
+        assert!(edited.text.contains(disk), "{}", edited.text);
     }
 
     #[test]
