@@ -10,8 +10,11 @@
 //! - present without some feature authgate's entry enables: the feature is added, the user's own
 //!   features (and `default-features`) are kept; a feature that one of the user's already
 //!   enables (tokio's `full`) is not added again;
-//! - present as a path, git or workspace dependency, or with another kind of requirement
-//!   (`"=0.7"`, `">=1, <2"`): left as the user set it, and said so.
+//! - present as `"~0.8.4"` or `"=1.0.219"`, as recent as authgate's: kept as it is;
+//! - present as a path, git or workspace dependency, with another kind of requirement
+//!   (`">=1, <2"`), a `~` or `=` one older than authgate's, or a release newer than authgate's
+//!   and not compatible with it (`base64 = "0.23"` where the module is written for 0.22): left
+//!   as the user set it, and said so.
 //!
 //! No feature is ever removed. In a package of the user's, `authgate auth` removes a crate that
 //! only the previous provider's module named and the package's own code does not
@@ -515,25 +518,45 @@ fn features_of(item: &Item) -> Vec<String> {
 enum Raise {
     /// Older than needed: the requirement to write instead.
     To(String),
+    /// Accepts only versions the module is written for.
     No,
-    /// Not a plain caret requirement: cannot tell.
+    /// Cannot tell, or must not be changed: a kind of requirement other than `1.2`, `^1.2`,
+    /// `~1.2` and `=1.2.3`; a `~` or `=` requirement older than needed (the user pinned it);
+    /// or a release newer than, and not compatible with, the one the module is written for.
     Unknown,
 }
 
-/// Whether the requirement `current` must be raised to `wanted` (both like `1`, `0.8`, `1.2.3`,
-/// with an optional `^`).
+/// Whether the requirement `current` must be raised to `wanted` (like `1`, `0.8`, `1.2.3`, with
+/// an optional `^`). `~1.2` and `=1.2.3` accept a part of what `^1.2` and `^1.2.3` accept, so
+/// they are as recent as those, but authgate does not rewrite them.
 fn raise(current: &str, wanted: &str) -> Raise {
-    let (Some(have), Some(need)) = (lowest_version(current), lowest_version(wanted)) else {
-        return if current.trim() == wanted.trim() {
+    let current = current.trim();
+    let (pinned, caret) = match current.strip_prefix(['~', '=']) {
+        Some(rest) => (true, rest),
+        None => (false, current),
+    };
+    let (Some(have), Some(need)) = (lowest_version(caret), lowest_version(wanted)) else {
+        return if current == wanted.trim() {
             Raise::No
         } else {
             Raise::Unknown
         };
     };
-    if have < need {
-        Raise::To(wanted.to_owned())
-    } else {
-        Raise::No
+    match compatible(have).cmp(&compatible(need)) {
+        std::cmp::Ordering::Less if !pinned => Raise::To(wanted.to_owned()),
+        std::cmp::Ordering::Equal if have >= need => Raise::No,
+        std::cmp::Ordering::Equal if !pinned => Raise::To(wanted.to_owned()),
+        _ => Raise::Unknown,
+    }
+}
+
+/// The part of a version that a compatible release keeps: the major version from 1 on, else
+/// the minor version, else the patch (Cargo's caret rule).
+fn compatible((major, minor, patch): (u64, u64, u64)) -> (u64, u64, u64) {
+    match (major, minor) {
+        (0, 0) => (0, 0, patch),
+        (0, minor) => (0, minor, 0),
+        (major, _) => (major, 0, 0),
     }
 }
 
@@ -634,7 +657,7 @@ base64 = "0.22"
     #[test]
     fn old_versions_are_raised_and_features_added_keeping_the_users() {
         let disk = "[dependencies]\njsonwebtoken = { version = \"9.3\", features = [\"use_pem\"] }\n\
-                    tokio = { version = \"1.40\", features = [\"full\"] }\nserde = \"=1.0.100\"\n\
+                    tokio = { version = \"1.40\", features = [\"full\"] }\nserde = \"=0.9.15\"\n\
                     url = { path = \"../url\" }\n\n[dependencies.axum]\nversion = \"0.7\"\n";
         let edited = merge_dependencies(disk, RENDERED, SOURCES).unwrap();
         let text = &edited.text;
@@ -649,7 +672,7 @@ base64 = "0.22"
             "{text}"
         );
         assert!(
-            text.contains("serde = { version = \"=1.0.100\", features = [\"derive\"] }"),
+            text.contains("serde = { version = \"=0.9.15\", features = [\"derive\"] }"),
             "{text}"
         );
         assert!(text.contains("url = { path = \"../url\" }"), "{text}");
@@ -658,7 +681,7 @@ base64 = "0.22"
             "{text}"
         );
         assert_eq!(edited.left_alone.len(), 1, "{:?}", edited.left_alone);
-        assert!(edited.left_alone[0].starts_with("serde = \"=1.0.100\""));
+        assert!(edited.left_alone[0].starts_with("serde = \"=0.9.15\""));
     }
 
     #[test]
@@ -675,9 +698,20 @@ base64 = "0.22"
         assert_eq!(raise("0.8.3", "0.8"), Raise::No);
         assert_eq!(raise("1", "1"), Raise::No);
         assert_eq!(raise("1.40", "1"), Raise::No);
-        assert_eq!(raise("~1.2", "1"), Raise::Unknown);
         assert_eq!(raise(">=1, <2", "1"), Raise::Unknown);
         assert_eq!(raise("*", "1"), Raise::Unknown);
+        // `~` and `=` accept a part of what `^` does: as recent as it, never rewritten.
+        assert_eq!(raise("~1.2", "1"), Raise::No);
+        assert_eq!(raise("~0.8.4", "0.8"), Raise::No);
+        assert_eq!(raise("=1.0.100", "1"), Raise::No);
+        assert_eq!(raise("~0.8.4", "0.8.5"), Raise::Unknown);
+        assert_eq!(raise("=0.7.9", "0.8"), Raise::Unknown);
+        // Within a compatible release a caret requirement is raised to the module's minimum.
+        assert_eq!(raise("0.8.1", "0.8.5"), Raise::To("0.8.5".to_owned()));
+        // A release newer than the module's and not compatible with it: the user is told.
+        assert_eq!(raise("0.23", "0.22"), Raise::Unknown);
+        assert_eq!(raise("2", "1"), Raise::Unknown);
+        assert_eq!(raise("1.3", "0.8"), Raise::Unknown);
     }
 
     #[test]
