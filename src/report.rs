@@ -20,11 +20,11 @@ use crate::resource::Resource;
 use crate::write::PlannedFile;
 
 /// Where each line goes that wires the auth module into a package's server, as printed after
-/// `authgate auth` adds the module to a repository (the tests apply them to real packages).
-/// They compile in a `main` that returns `()` and in one that returns a `Result`. `{module}`
-/// stands for the module's name (`auth`, or `--module`'s).
-pub const WIRING: [(&str, &[&str]); 4] = [
-    ("at the top of src/main.rs", &["mod {module};"]),
+/// `authgate auth` adds the module to a repository (the tests apply them to real packages),
+/// after the module's declaration ([`declaration`]). They compile in a `main` that returns `()`
+/// and in one that returns a `Result`. `{module}` stands for the module's name (`auth`, or
+/// `--module`'s).
+pub const WIRING: [(&str, &[&str]); 3] = [
     (
         "in `main`, before your router is built",
         &[
@@ -48,6 +48,45 @@ pub const WIRING: [(&str, &[&str]); 4] = [
         &["async fn me(user: {module}::AuthUser) -> String { user.user_id }"],
     ),
 ];
+
+/// Where the module `src/{module}/` is declared, and how: at the top of `server`, the file of
+/// the package's server (relative to the package), with a `#[path]` to the module when that
+/// file is not in `src/` itself (`src/bin/api.rs`); when the package has several servers or
+/// none, the heading says what to do.
+pub fn declaration(server: Option<&Path>, module: &str) -> (String, Vec<String>) {
+    let declare = format!("mod {module};");
+    let Some(server) = server else {
+        return (
+            format!(
+                "at the top of the file with your server's `main` (outside src/: \
+                 `#[path = \"<from its folder to src>/{module}/mod.rs\"]` before the line)"
+            ),
+            vec![declare],
+        );
+    };
+    let heading = format!("at the top of {}", server.display());
+    let folder = server.parent().unwrap_or(Path::new(""));
+    if folder == Path::new("src") {
+        return (heading, vec![declare]);
+    }
+    // From the server's folder up to the package's, then down to the module.
+    let mut to_module = String::new();
+    match folder.strip_prefix("src") {
+        Ok(below) => {
+            for _ in below.components() {
+                to_module.push_str("../");
+            }
+        }
+        Err(_) => {
+            for _ in folder.components() {
+                to_module.push_str("../");
+            }
+            to_module.push_str("src/");
+        }
+    }
+    let path = format!("#[path = \"{to_module}{module}/mod.rs\"]");
+    (heading, vec![path, declare])
+}
 
 /// What `authgate new` created at `path` (`in_place`: the current directory, so no `cd`), and
 /// what to do next. `required` are the environment variables the project cannot start without.
@@ -143,7 +182,8 @@ pub(crate) fn would_change(root: &Path, plan: &Plan) -> String {
 
 /// What `authgate auth` did, and what to do next. `required` are the environment variables the
 /// module cannot start without.
-pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
+/// `server` is the file of the package's server, if authgate found one (see [`declaration`]).
+pub(crate) fn auth_applied(plan: &Plan, required: &[&str], server: Option<&Path>) -> String {
     let root = display_dir(&plan.root);
     if !plan.changes_files() {
         return format!(
@@ -188,6 +228,11 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str]) -> String {
             plan.module
         ));
         let named = |line: &str| line.replace("{module}", &plan.module);
+        let (place, lines) = declaration(server, &plan.module);
+        let _ = writeln!(out, "  {place}:");
+        for line in lines {
+            let _ = writeln!(out, "    {line}");
+        }
         for (place, lines) in WIRING {
             let _ = writeln!(out, "  {}:", named(place));
             for line in lines {
@@ -449,6 +494,42 @@ pub(crate) fn shell_quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_module_is_declared_in_the_server_s_file_with_a_path_to_src() {
+        let declared = |server: &str| declaration(Some(Path::new(server)), "auth");
+        let plain = |heading: &str| (heading.to_owned(), vec!["mod auth;".to_owned()]);
+        let with_path = |heading: &str, path: &str| {
+            (
+                heading.to_owned(),
+                vec![format!("#[path = \"{path}\"]"), "mod auth;".to_owned()],
+            )
+        };
+        assert_eq!(declared("src/main.rs"), plain("at the top of src/main.rs"));
+        assert_eq!(
+            declared("src/server.rs"),
+            plain("at the top of src/server.rs")
+        );
+        assert_eq!(
+            declared("src/bin/api.rs"),
+            with_path("at the top of src/bin/api.rs", "../auth/mod.rs")
+        );
+        assert_eq!(
+            declared("src/bin/api/main.rs"),
+            with_path("at the top of src/bin/api/main.rs", "../../auth/mod.rs")
+        );
+        assert_eq!(
+            declared("server/main.rs"),
+            with_path("at the top of server/main.rs", "../src/auth/mod.rs")
+        );
+        assert_eq!(
+            declaration(Some(Path::new("src/bin/api.rs")), "identity").1[0],
+            "#[path = \"../identity/mod.rs\"]"
+        );
+        let (heading, lines) = declaration(None, "auth");
+        assert!(heading.contains("your server's `main`"), "{heading}");
+        assert_eq!(lines, ["mod auth;"]);
+    }
 
     #[test]
     fn shell_quoting() {

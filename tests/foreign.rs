@@ -189,7 +189,8 @@ fn takes_the_module_and_builds_at(copy: &Path, package: &str, args: &[&str]) -> 
 
     // Wired in as printed; then it builds under the package's own edition without a warning,
     // and its tests (the module's unit tests among them) pass.
-    let main_rs = dir.join("src/main.rs");
+    let server = wiring::server_file(&stdout);
+    let main_rs = dir.join(&server);
     let main = fs::read_to_string(&main_rs).unwrap();
     fs::write(&main_rs, wiring::apply(&main, &stdout)).unwrap();
     let label = copy.file_name().unwrap().to_string_lossy().into_owned();
@@ -202,9 +203,15 @@ fn takes_the_module_and_builds_at(copy: &Path, package: &str, args: &[&str]) -> 
     let output = cargo(copy, &label, &["test"]);
     assert!(output.contains("test result: ok."), "{output}");
 
-    let doc: DocumentMut = manifest_before.parse().unwrap();
-    let package = doc["package"]["name"].as_str().unwrap();
-    target_dir().join("debug").join(package)
+    // The binary is named after the package for `src/main.rs`, else after its file.
+    if server == Path::new("src/main.rs") {
+        let doc: DocumentMut = manifest_before.parse().unwrap();
+        target_dir()
+            .join("debug")
+            .join(doc["package"]["name"].as_str().unwrap())
+    } else {
+        target_dir().join("debug").join(server.file_stem().unwrap())
+    }
 }
 
 /// A package's server, started with `env` and `LISTEN_ADDR` on a free loopback port; killed on
@@ -406,6 +413,32 @@ fn a_package_with_its_own_auth_module_takes_the_module_under_another_name() {
         &["--provider", "better-auth", "--module", "identity"],
     );
     assert!(copy.join("src/identity/verifier.rs").is_file());
+    todos_routes_and_the_better_auth_route(&binary);
+}
+
+/// The todos example with its server in `src/bin/` and no `src/main.rs`: the module stays in
+/// `src/auth/`, declared in that file through the `#[path]` printed with it.
+#[test]
+fn a_server_in_src_bin_takes_the_module_declared_with_a_path() {
+    let copy = copy_fixture_as("todos", "todos-bin");
+    let manifest = fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+    let manifest = manifest.replace("name = \"example-todos\"", "name = \"example-todos-bin\"");
+    fs::write(copy.join("Cargo.toml"), manifest).unwrap();
+    fs::create_dir_all(copy.join("src/bin")).unwrap();
+    fs::rename(
+        copy.join("src/main.rs"),
+        copy.join("src/bin/todos-server.rs"),
+    )
+    .unwrap();
+
+    let binary = takes_the_module_and_builds_in(&copy, &["--provider", "better-auth"]);
+    let server = fs::read_to_string(copy.join("src/bin/todos-server.rs")).unwrap();
+    assert!(
+        server.contains("#[path = \"../auth/mod.rs\"]\nmod auth;\n"),
+        "{server}"
+    );
+    assert!(copy.join("src/auth/mod.rs").is_file());
+    assert!(!copy.join("src/main.rs").exists());
     todos_routes_and_the_better_auth_route(&binary);
 }
 

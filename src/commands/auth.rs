@@ -1,9 +1,12 @@
 //! `authgate auth [PATH]`: (re)generates the auth module of an existing package. [`crate::regen`]
 //! plans it without writing; this shows the plan (`--dry-run`, `--check`) or applies it.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use toml_edit::{DocumentMut, Item};
 
 use crate::cli::AuthArgs;
 use crate::commands::providers::required_env_vars;
@@ -80,8 +83,68 @@ pub(crate) fn run(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
     let conflicts = plan.conflicts();
     let failure = (!conflicts.is_empty()).then_some(RegenFailure::Conflicts(conflicts));
     let required = required_env_vars(&plan.options);
-    let text = unless_quiet(quiet, || report::auth_applied(&plan, &required));
+    let server = server_file(&plan.root);
+    let text = unless_quiet(quiet, || {
+        report::auth_applied(&plan, &required, server.as_deref())
+    });
     Ok((text, failure))
+}
+
+/// The file of the package at `root` that the module is declared in, relative to `root`:
+/// `src/main.rs`, else the package's only binary (a `[[bin]]` path, `src/bin/*.rs` or
+/// `src/bin/*/main.rs`); `None` when it has several or none, or its manifest cannot be read.
+fn server_file(root: &Path) -> Option<PathBuf> {
+    let main = PathBuf::from("src/main.rs");
+    if root.join(&main).is_file() {
+        return Some(main);
+    }
+    let manifest: DocumentMut = fs::read_to_string(root.join("Cargo.toml"))
+        .ok()?
+        .parse()
+        .ok()?;
+    let mut binaries = BTreeSet::new();
+    for bin in manifest
+        .get("bin")
+        .and_then(Item::as_array_of_tables)
+        .into_iter()
+        .flatten()
+    {
+        let path = match (bin.get("path"), bin.get("name")) {
+            (Some(path), _) => PathBuf::from(path.as_str()?),
+            (None, Some(name)) => {
+                let file = Path::new("src/bin").join(format!("{}.rs", name.as_str()?));
+                if root.join(&file).is_file() {
+                    file
+                } else {
+                    Path::new("src/bin").join(name.as_str()?).join("main.rs")
+                }
+            }
+            (None, None) => return None,
+        };
+        binaries.insert(path.components().collect::<PathBuf>());
+    }
+    let autobins = manifest
+        .get("package")
+        .and_then(|package| package.get("autobins"))
+        .and_then(Item::as_bool);
+    if autobins != Some(false)
+        && let Ok(entries) = fs::read_dir(root.join("src/bin"))
+    {
+        for entry in entries.flatten() {
+            let name = PathBuf::from(entry.file_name());
+            let path = Path::new("src/bin").join(&name);
+            if name.extension().is_some_and(|extension| extension == "rs") {
+                binaries.insert(path);
+            } else if root.join(&path).join("main.rs").is_file() {
+                binaries.insert(path.join("main.rs"));
+            }
+        }
+    }
+    let mut binaries = binaries.into_iter();
+    match (binaries.next(), binaries.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
 }
 
 /// `--quiet` keeps the outcome (the exit status) and drops the text.
@@ -111,4 +174,59 @@ fn resolve_module_options(
     wizard.show_auth_summary(path, &answers)?;
     let options = Options::from_answers(answers, NameSource::Flag)?;
     Ok((options, Some(wizard)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A package of `files` (path, text), with a manifest whose `[package]` is followed by
+    /// `manifest_tail`.
+    fn package(files: &[&str], manifest_tail: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = format!("[package]\nname = \"x\"\nversion = \"0.1.0\"\n{manifest_tail}");
+        fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        for file in files {
+            let path = dir.path().join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "fn main() {}\n").unwrap();
+        }
+        dir
+    }
+
+    fn server(files: &[&str], manifest_tail: &str) -> Option<PathBuf> {
+        server_file(package(files, manifest_tail).path())
+    }
+
+    #[test]
+    fn the_server_is_src_main_rs_else_the_only_binary() {
+        let some = |path: &str| Some(PathBuf::from(path));
+        assert_eq!(
+            server(&["src/main.rs", "src/bin/tool.rs"], ""),
+            some("src/main.rs")
+        );
+        assert_eq!(
+            server(&["src/lib.rs", "src/bin/api.rs"], ""),
+            some("src/bin/api.rs")
+        );
+        assert_eq!(
+            server(&["src/bin/api/main.rs"], ""),
+            some("src/bin/api/main.rs")
+        );
+        assert_eq!(
+            server(
+                &["server/main.rs"],
+                "\n[[bin]]\nname = \"api\"\npath = \"server/main.rs\"\n"
+            ),
+            some("server/main.rs")
+        );
+        // A `[[bin]]` of a file cargo would find anyway is one binary, not two.
+        assert_eq!(
+            server(&["src/bin/api.rs"], "\n[[bin]]\nname = \"api\"\n"),
+            some("src/bin/api.rs")
+        );
+        assert_eq!(server(&["src/bin/api.rs", "src/bin/tool.rs"], ""), None);
+        assert_eq!(server(&["src/lib.rs"], ""), None);
+        assert_eq!(server(&["src/bin/api.rs"], "autobins = false\n"), None);
+    }
 }

@@ -25,6 +25,16 @@ pub fn printed(stdout: &str) -> Vec<(String, Vec<String>)> {
     sections
 }
 
+/// The file the printed wiring goes in, relative to the package: the heading `at the top of
+/// FILE`.
+pub fn server_file(stdout: &str) -> std::path::PathBuf {
+    printed(stdout)
+        .iter()
+        .find_map(|(heading, _)| heading.strip_prefix("at the top of "))
+        .unwrap_or_else(|| panic!("no `at the top of FILE` heading:\n{stdout}"))
+        .into()
+}
+
 /// `main_rs` with the printed wiring applied: `mod` lines after the file's inner doc comment,
 /// the setup at the start of `main`'s body, the route once the statement `let app ...;` ends,
 /// and the handler at the end of the file. Panics on a heading it does not know, or when
@@ -32,7 +42,7 @@ pub fn printed(stdout: &str) -> Vec<(String, Vec<String>)> {
 pub fn apply(main_rs: &str, stdout: &str) -> String {
     let mut lines: Vec<String> = main_rs.lines().map(str::to_owned).collect();
     for (heading, code) in printed(stdout) {
-        let at = if heading.starts_with("at the top of src/main.rs") {
+        let at = if heading.starts_with("at the top of ") {
             lines
                 .iter()
                 .position(|line| !line.starts_with("//!") && !line.trim().is_empty())
