@@ -114,13 +114,11 @@ impl EditedManifest {
     /// breaking release (semver: another major version, or another minor one before 1.0).
     fn raised(&mut self, name: &str, found: &str, needed: &str) {
         self.raised.push(format!("{name} {found} → {needed}"));
-        let compatible = match (lowest_version(found), lowest_version(needed)) {
-            (Some((0, 0, a)), Some((0, 0, b))) => a == b,
-            (Some((0, a, _)), Some((0, b, _))) => a == b,
-            (Some((a, ..)), Some((b, ..))) => a == b,
+        let same_release = match (lowest_version(found), lowest_version(needed)) {
+            (Some(found), Some(needed)) => compatible(found) == compatible(needed),
             _ => false,
         };
-        if !compatible {
+        if !same_release {
             self.breaking.push(TooOld {
                 name: name.to_owned(),
                 found: found.to_owned(),

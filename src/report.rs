@@ -69,22 +69,12 @@ pub fn declaration(server: Option<&Path>, module: &str) -> (String, Vec<String>)
     if folder == Path::new("src") {
         return (heading, vec![declare]);
     }
-    // From the server's folder up to the package's, then down to the module.
-    let mut to_module = String::new();
-    match folder.strip_prefix("src") {
-        Ok(below) => {
-            for _ in below.components() {
-                to_module.push_str("../");
-            }
-        }
-        Err(_) => {
-            for _ in folder.components() {
-                to_module.push_str("../");
-            }
-            to_module.push_str("src/");
-        }
-    }
-    let path = format!("#[path = \"{to_module}{module}/mod.rs\"]");
+    // From the server's folder up to `src/` (or to the package, then down into `src/`).
+    let (up, down) = match folder.strip_prefix("src") {
+        Ok(below) => (below.components().count(), ""),
+        Err(_) => (folder.components().count(), "src/"),
+    };
+    let path = format!("#[path = \"{}{down}{module}/mod.rs\"]", "../".repeat(up));
     (heading, vec![path, declare])
 }
 
@@ -228,15 +218,13 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str], server: Option<&Path>
             plan.module
         ));
         let named = |line: &str| line.replace("{module}", &plan.module);
-        let (place, lines) = declaration(server, &plan.module);
-        let _ = writeln!(out, "  {place}:");
-        for line in lines {
-            let _ = writeln!(out, "    {line}");
-        }
-        for (place, lines) in WIRING {
-            let _ = writeln!(out, "  {}:", named(place));
+        let wiring = WIRING
+            .iter()
+            .map(|(place, lines)| (named(place), lines.iter().map(|line| named(line)).collect()));
+        for (place, lines) in std::iter::once(declaration(server, &plan.module)).chain(wiring) {
+            let _ = writeln!(out, "  {place}:");
             for line in lines {
-                let _ = writeln!(out, "    {}", named(line));
+                let _ = writeln!(out, "    {line}");
             }
         }
         let _ = writeln!(

@@ -112,11 +112,12 @@ fn server_file(root: &Path) -> Option<PathBuf> {
         let path = match (bin.get("path"), bin.get("name")) {
             (Some(path), _) => PathBuf::from(path.as_str()?),
             (None, Some(name)) => {
-                let file = Path::new("src/bin").join(format!("{}.rs", name.as_str()?));
+                let name = name.as_str()?;
+                let file = Path::new("src/bin").join(format!("{name}.rs"));
                 if root.join(&file).is_file() {
                     file
                 } else {
-                    Path::new("src/bin").join(name.as_str()?).join("main.rs")
+                    Path::new("src/bin").join(name).join("main.rs")
                 }
             }
             (None, None) => return None,
