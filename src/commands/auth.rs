@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 use toml_edit::{DocumentMut, Item};
@@ -122,7 +122,8 @@ fn server_file(root: &Path) -> Option<PathBuf> {
             }
             (None, None) => return None,
         };
-        binaries.insert(path.components().collect::<PathBuf>());
+        let path = path.components().filter(|part| part != &Component::CurDir);
+        binaries.insert(path.collect::<PathBuf>());
     }
     let autobins = manifest
         .get("package")
@@ -225,6 +226,15 @@ mod tests {
         assert_eq!(
             server(&["src/bin/api.rs"], "\n[[bin]]\nname = \"api\"\n"),
             some("src/bin/api.rs")
+        );
+        // A path written from `./` is the same file, and the `#[path]` to the module counts
+        // its folders without the `.`.
+        assert_eq!(
+            server(
+                &["server/main.rs"],
+                "\n[[bin]]\nname = \"api\"\npath = \"./server/main.rs\"\n"
+            ),
+            some("server/main.rs")
         );
         assert_eq!(server(&["src/bin/api.rs", "src/bin/tool.rs"], ""), None);
         assert_eq!(server(&["src/lib.rs"], ""), None);
