@@ -427,16 +427,7 @@ fn update(name: &str, item: &mut Item, wanted: &Item, edited: &mut EditedManifes
         }
         None => {}
     }
-    let present: Vec<String> = table
-        .get("features")
-        .and_then(Item::as_array)
-        .map(|features| {
-            features
-                .iter()
-                .filter_map(|f| f.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let present = features_in(table);
     let missing: Vec<&String> = wanted_features
         .iter()
         .filter(|feature| !enables(name, &present, feature))
@@ -500,8 +491,13 @@ fn version_of(item: &Item) -> Option<&str> {
 }
 
 fn features_of(item: &Item) -> Vec<String> {
-    item.as_table_like()
-        .and_then(|table| table.get("features"))
+    item.as_table_like().map(features_in).unwrap_or_default()
+}
+
+/// The `features` of a dependency's table.
+fn features_in(table: &dyn TableLike) -> Vec<String> {
+    table
+        .get("features")
         .and_then(Item::as_array)
         .map(|features| {
             features

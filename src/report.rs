@@ -8,7 +8,7 @@
 //! [`crate::error`]; the wizard's questions in [`crate::prompt`].
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use console::style;
 
@@ -49,27 +49,53 @@ pub const WIRING: [(&str, &[&str]); 3] = [
     ),
 ];
 
-/// Where the module `src/{module}/` is declared, and how: at the top of `server`, the file of
-/// the package's server (relative to the package), with a `#[path]` to the module when that
-/// file is not in `src/` itself (`src/bin/api.rs`); when the package has several servers or
-/// none, the heading says what to do.
-pub fn declaration(server: Option<&Path>, module: &str) -> (String, Vec<String>) {
-    let declare = format!("mod {module};");
-    let Some(server) = server else {
-        return (
-            format!(
-                "at the top of the file with your server's `main` (outside src/: \
-                 `#[path = \"<from its folder to src>/{module}/mod.rs\"]` before the line)"
-            ),
-            vec![declare],
-        );
+/// Where a package's code is, for the wiring printed after `authgate auth` adds the module:
+/// its library and its server's file, each relative to the package.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// The library's root (`src/lib.rs`, or `[lib]`'s path) and its crate name.
+    pub library: Option<(PathBuf, String)>,
+    /// The file with the server's `main`: `src/main.rs`, else the package's only binary.
+    pub server: Option<PathBuf>,
+}
+
+/// Where the module `src/{module}/` is declared, and how, as headings with their lines. In a
+/// package with a library, the library declares it `pub` (its routes, and the package's tests,
+/// can take the extractor only from there) and the server brings it in with `use`; otherwise
+/// the server's file declares it. A file outside `src/` itself (`src/bin/api.rs`) declares it
+/// with a `#[path]` to the module; when authgate found no server file, the heading says what
+/// to do.
+pub fn declaration(layout: &Layout, module: &str) -> Vec<(String, Vec<String>)> {
+    let Some((library, name)) = &layout.library else {
+        let Some(server) = &layout.server else {
+            return vec![(
+                format!(
+                    "at the top of the file with your server's `main` (outside src/: \
+                     `#[path = \"<from its folder to src>/{module}/mod.rs\"]` before the line)"
+                ),
+                vec![format!("mod {module};")],
+            )];
+        };
+        return vec![declared_in(server, "", module)];
     };
-    let heading = format!("at the top of {}", server.display());
-    let folder = server.parent().unwrap_or(Path::new(""));
+    let used = vec![format!("use {name}::{module};")];
+    let server = match &layout.server {
+        Some(server) => (format!("at the top of {}", server.display()), used),
+        None => ("in the file with your server's `main`".to_owned(), used),
+    };
+    vec![declared_in(library, "pub ", module), server]
+}
+
+/// `{visibility}mod {module};` at the top of `file`, with the `#[path]` that leads from `file`'s
+/// folder to `src/{module}/mod.rs` when that folder is not `src/`.
+fn declared_in(file: &Path, visibility: &str, module: &str) -> (String, Vec<String>) {
+    let heading = format!("at the top of {}", file.display());
+    let declare = format!("{visibility}mod {module};");
+    let folder = file.parent().unwrap_or(Path::new(""));
     if folder == Path::new("src") {
         return (heading, vec![declare]);
     }
-    // From the server's folder up to `src/` (or to the package, then down into `src/`).
+    // From the file's folder up to `src/` (or to the package, then down into `src/`).
     let (up, down) = match folder.strip_prefix("src") {
         Ok(below) => (below.components().count(), ""),
         Err(_) => (folder.components().count(), "src/"),
@@ -172,8 +198,9 @@ pub(crate) fn would_change(root: &Path, plan: &Plan) -> String {
 
 /// What `authgate auth` did, and what to do next. `required` are the environment variables the
 /// module cannot start without.
-/// `server` is the file of the package's server, if authgate found one (see [`declaration`]).
-pub(crate) fn auth_applied(plan: &Plan, required: &[&str], server: Option<&Path>) -> String {
+/// `layout` is where the package's library and server are, as far as authgate found them (see
+/// [`declaration`]).
+pub(crate) fn auth_applied(plan: &Plan, required: &[&str], layout: &Layout) -> String {
     let root = display_dir(&plan.root);
     if !plan.changes_files() {
         return format!(
@@ -221,7 +248,7 @@ pub(crate) fn auth_applied(plan: &Plan, required: &[&str], server: Option<&Path>
         let wiring = WIRING
             .iter()
             .map(|(place, lines)| (named(place), lines.iter().map(|line| named(line)).collect()));
-        for (place, lines) in std::iter::once(declaration(server, &plan.module)).chain(wiring) {
+        for (place, lines) in declaration(layout, &plan.module).into_iter().chain(wiring) {
             let _ = writeln!(out, "  {place}:");
             for line in lines {
                 let _ = writeln!(out, "    {line}");
@@ -483,15 +510,23 @@ pub(crate) fn shell_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A layout of a package with no library and its server in `server`.
+    fn server_only(server: &str) -> Layout {
+        Layout {
+            library: None,
+            server: Some(PathBuf::from(server)),
+        }
+    }
+
     #[test]
     fn the_module_is_declared_in_the_server_s_file_with_a_path_to_src() {
-        let declared = |server: &str| declaration(Some(Path::new(server)), "auth");
-        let plain = |heading: &str| (heading.to_owned(), vec!["mod auth;".to_owned()]);
+        let declared = |server: &str| declaration(&server_only(server), "auth");
+        let plain = |heading: &str| vec![(heading.to_owned(), vec!["mod auth;".to_owned()])];
         let with_path = |heading: &str, path: &str| {
-            (
+            vec![(
                 heading.to_owned(),
                 vec![format!("#[path = \"{path}\"]"), "mod auth;".to_owned()],
-            )
+            )]
         };
         assert_eq!(declared("src/main.rs"), plain("at the top of src/main.rs"));
         assert_eq!(
@@ -511,12 +546,64 @@ mod tests {
             with_path("at the top of server/main.rs", "../src/auth/mod.rs")
         );
         assert_eq!(
-            declaration(Some(Path::new("src/bin/api.rs")), "identity").1[0],
+            declaration(&server_only("src/bin/api.rs"), "identity")[0].1[0],
             "#[path = \"../identity/mod.rs\"]"
         );
-        let (heading, lines) = declaration(None, "auth");
+        let unknown = declaration(&Layout::default(), "auth");
+        let [(heading, lines)] = unknown.as_slice() else {
+            panic!("{unknown:?}")
+        };
         assert!(heading.contains("your server's `main`"), "{heading}");
-        assert_eq!(lines, ["mod auth;"]);
+        assert_eq!(lines, &["mod auth;"]);
+    }
+
+    #[test]
+    fn a_library_declares_the_module_and_the_server_uses_it() {
+        let library = |path: &str| Some((PathBuf::from(path), "my_api".to_owned()));
+        let section = |heading: &str, lines: &[&str]| {
+            (
+                heading.to_owned(),
+                lines.iter().map(|line| (*line).to_owned()).collect(),
+            )
+        };
+        let layout = Layout {
+            library: library("src/lib.rs"),
+            server: Some(PathBuf::from("src/main.rs")),
+        };
+        assert_eq!(
+            declaration(&layout, "identity"),
+            [
+                section("at the top of src/lib.rs", &["pub mod identity;"]),
+                section("at the top of src/main.rs", &["use my_api::identity;"]),
+            ]
+        );
+        // No `#[path]` for a server outside `src/`: it reaches the module through the library.
+        let layout = Layout {
+            library: library("src/lib.rs"),
+            server: Some(PathBuf::from("src/bin/api.rs")),
+        };
+        assert_eq!(
+            declaration(&layout, "auth")[1],
+            section("at the top of src/bin/api.rs", &["use my_api::auth;"])
+        );
+        // A library without a server in this package: its users' servers take it.
+        let layout = Layout {
+            library: library("lib/root.rs"),
+            server: None,
+        };
+        assert_eq!(
+            declaration(&layout, "auth"),
+            [
+                section(
+                    "at the top of lib/root.rs",
+                    &["#[path = \"../src/auth/mod.rs\"]", "pub mod auth;"]
+                ),
+                section(
+                    "in the file with your server's `main`",
+                    &["use my_api::auth;"]
+                ),
+            ]
+        );
     }
 
     #[test]

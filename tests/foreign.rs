@@ -60,6 +60,18 @@ fn copy_fixture_as(fixture: &str, case: &str) -> PathBuf {
     dir
 }
 
+/// The todos fixture, copied as `case` with the package name `example-{case}` (one name per
+/// package in the shared target directory).
+fn todos_as(case: &str) -> PathBuf {
+    let copy = copy_fixture_as("todos", case);
+    let manifest = fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+    let named = format!("name = \"example-{case}\"");
+    let manifest = manifest.replace("name = \"example-todos\"", &named);
+    assert!(manifest.contains(&named), "{manifest}");
+    fs::write(copy.join("Cargo.toml"), manifest).unwrap();
+    copy
+}
+
 /// `authgate auth DIR --yes ARGS...`, which must succeed; returns its stdout.
 fn auth(dir: &Path, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_authgate"))
@@ -189,10 +201,7 @@ fn takes_the_module_and_builds_at(copy: &Path, package: &str, args: &[&str]) -> 
 
     // Wired in as printed; then it builds under the package's own edition without a warning,
     // and its tests (the module's unit tests among them) pass.
-    let server = wiring::server_file(&stdout);
-    let main_rs = dir.join(&server);
-    let main = fs::read_to_string(&main_rs).unwrap();
-    fs::write(&main_rs, wiring::apply(&main, &stdout)).unwrap();
+    let server = wiring::apply(&dir, &stdout);
     let label = copy.file_name().unwrap().to_string_lossy().into_owned();
     cargo(copy, &label, &["build", "--all-targets"]);
     cargo(
@@ -420,10 +429,7 @@ fn a_package_with_its_own_auth_module_takes_the_module_under_another_name() {
 /// `src/auth/`, declared in that file through the `#[path]` printed with it.
 #[test]
 fn a_server_in_src_bin_takes_the_module_declared_with_a_path() {
-    let copy = copy_fixture_as("todos", "todos-bin");
-    let manifest = fs::read_to_string(copy.join("Cargo.toml")).unwrap();
-    let manifest = manifest.replace("name = \"example-todos\"", "name = \"example-todos-bin\"");
-    fs::write(copy.join("Cargo.toml"), manifest).unwrap();
+    let copy = todos_as("todos-bin");
     fs::create_dir_all(copy.join("src/bin")).unwrap();
     fs::rename(
         copy.join("src/main.rs"),
@@ -440,6 +446,64 @@ fn a_server_in_src_bin_takes_the_module_declared_with_a_path() {
     assert!(copy.join("src/auth/mod.rs").is_file());
     assert!(!copy.join("src/main.rs").exists());
     todos_routes_and_the_better_auth_route(&binary);
+}
+
+/// The todos example as many packages are laid out: a library that builds the router (so that
+/// tests/ can reach it) and a `src/main.rs` that serves it. The library declares the module
+/// `pub`, the server takes it with `use`, and the library's own routes can take its extractor.
+#[test]
+fn a_library_with_its_router_declares_the_module_and_its_server_uses_it() {
+    let copy = todos_as("todos-lib");
+    // The router of upstream's `main`, as the library's `app()`; the rest of `main` in
+    // src/main.rs.
+    let upstream = fs::read_to_string(copy.join("src/main.rs")).unwrap();
+    let subscriber = "use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};\n";
+    let (head, main) = upstream.split_once("#[tokio::main]\n").unwrap();
+    let (_, router) = main.split_once("    let app = ").unwrap();
+    let (router, rest) = router.split_once(".with_state(db);\n").unwrap();
+    let (_, handlers) = rest.split_once("\n}\n").unwrap();
+    assert!(head.contains(subscriber), "{head}");
+    let library = format!(
+        "{}/// The todos routes, with their layers and their state.\npub fn app() -> Router {{\n    \
+         let db = Db::default();\n\n    {router}.with_state(db)\n}}\n{handlers}",
+        head.replace(subscriber, "")
+    );
+    fs::write(copy.join("src/lib.rs"), library).unwrap();
+    fs::write(
+        copy.join("src/main.rs"),
+        format!(
+            "//! Serves the todos routes of the library.\n\n{subscriber}\n#[tokio::main]\n\
+             async fn main() {{\n    tracing_subscriber::registry()\n        \
+             .with(tracing_subscriber::fmt::layer())\n        .init();\n\n    \
+             let app = example_todos_lib::app();\n\n    \
+             let listener = tokio::net::TcpListener::bind(\n        \
+             std::env::var(\"LISTEN_ADDR\").unwrap_or_else(|_| \"127.0.0.1:3000\".to_owned()),\n    \
+             )\n    .await\n    .unwrap();\n    axum::serve(listener, app).await.unwrap();\n}}\n"
+        ),
+    )
+    .unwrap();
+    // The split package builds and serves as upstream's did.
+    cargo(&copy, "todos-lib", &["build"]);
+
+    let binary = takes_the_module_and_builds_in(&copy, &["--provider", "better-auth"]);
+    let library = fs::read_to_string(copy.join("src/lib.rs")).unwrap();
+    assert!(library.contains("\npub mod auth;\n"), "{library}");
+    let main = fs::read_to_string(copy.join("src/main.rs")).unwrap();
+    assert!(main.contains("\nuse example_todos_lib::auth;\n"), "{main}");
+    assert!(!main.contains("mod auth;"), "{main}");
+    todos_routes_and_the_better_auth_route(&binary);
+
+    // A route of the library takes the extractor.
+    fs::write(
+        copy.join("src/lib.rs"),
+        format!("{library}\n/// The user of the request's token.\npub async fn whoami(user: auth::AuthUser) -> String {{\n    user.user_id\n}}\n"),
+    )
+    .unwrap();
+    cargo(
+        &copy,
+        "todos-lib",
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    );
 }
 
 /// A member of a workspace whose dependencies are the workspace's (`workspace = true`): the

@@ -300,7 +300,8 @@ fn a_cargo_new_package_receives_the_module_and_compiles_with_it() {
     // `tests/foreign.rs` have one that returns `()`).
     let main = "#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {\n    \
                 let app: axum::Router = axum::Router::new();\n    drop(app);\n    Ok(())\n}\n";
-    write(&dir, "src/main.rs", &wiring::apply(main, &stdout));
+    write(&dir, "src/main.rs", main);
+    assert_eq!(wiring::apply(&dir, &stdout), Path::new("src/main.rs"));
     // Compiles the module, the wiring and the module's own unit tests, and runs them.
     let output = cargo(&dir, "regen-cargo-new", &["test"]);
     assert!(output.contains("test result: ok."), "{output}");

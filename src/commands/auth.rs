@@ -83,25 +83,73 @@ pub(crate) fn run(args: AuthArgs) -> Result<(String, Option<RegenFailure>)> {
     let conflicts = plan.conflicts();
     let failure = (!conflicts.is_empty()).then_some(RegenFailure::Conflicts(conflicts));
     let required = required_env_vars(&plan.options);
-    let server = server_file(&plan.root);
-    let text = unless_quiet(quiet, || {
-        report::auth_applied(&plan, &required, server.as_deref())
-    });
+    let layout = layout(&plan.root);
+    let text = unless_quiet(quiet, || report::auth_applied(&plan, &required, &layout));
     Ok((text, failure))
 }
 
-/// The file of the package at `root` that the module is declared in, relative to `root`:
+/// Where the library and the server of the package at `root` are (see [`server_file`]); as
+/// much as its manifest tells when it cannot be read.
+fn layout(root: &Path) -> report::Layout {
+    let manifest: Option<DocumentMut> = fs::read_to_string(root.join("Cargo.toml"))
+        .ok()
+        .and_then(|text| text.parse().ok());
+    let Some(manifest) = manifest else {
+        let main = PathBuf::from("src/main.rs");
+        let server = root.join(&main).is_file().then_some(main);
+        return report::Layout {
+            library: None,
+            server,
+        };
+    };
+    report::Layout {
+        library: library(root, &manifest),
+        server: server_file(root, &manifest),
+    }
+}
+
+/// The root of the package's library, relative to the package, and its crate name: `[lib]`'s
+/// path and name, else `src/lib.rs` and the package's name with `-` as `_`, as cargo has them.
+fn library(root: &Path, manifest: &DocumentMut) -> Option<(PathBuf, String)> {
+    let lib = manifest.get("lib");
+    let path = match lib.and_then(|lib| lib.get("path")) {
+        Some(path) => tidy(Path::new(path.as_str()?)),
+        None => {
+            let autolib = manifest
+                .get("package")
+                .and_then(|package| package.get("autolib"))
+                .and_then(Item::as_bool);
+            let path = PathBuf::from("src/lib.rs");
+            let found = (autolib != Some(false) || lib.is_some()) && root.join(&path).is_file();
+            found.then_some(path)?
+        }
+    };
+    let name = match lib.and_then(|lib| lib.get("name")) {
+        Some(name) => name.as_str()?.to_owned(),
+        None => manifest
+            .get("package")?
+            .get("name")?
+            .as_str()?
+            .replace('-', "_"),
+    };
+    Some((path, name))
+}
+
+/// A path of the manifest without its `./` parts.
+fn tidy(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|part| part != &Component::CurDir)
+        .collect()
+}
+
+/// The file of the package at `root` with its server's `main`, relative to `root`:
 /// `src/main.rs`, else the package's only binary (a `[[bin]]` path, `src/bin/*.rs` or
-/// `src/bin/*/main.rs`); `None` when it has several or none, or its manifest cannot be read.
-fn server_file(root: &Path) -> Option<PathBuf> {
+/// `src/bin/*/main.rs`); `None` when it has several or none.
+fn server_file(root: &Path, manifest: &DocumentMut) -> Option<PathBuf> {
     let main = PathBuf::from("src/main.rs");
     if root.join(&main).is_file() {
         return Some(main);
     }
-    let manifest: DocumentMut = fs::read_to_string(root.join("Cargo.toml"))
-        .ok()?
-        .parse()
-        .ok()?;
     let mut binaries = BTreeSet::new();
     for bin in manifest
         .get("bin")
@@ -122,8 +170,7 @@ fn server_file(root: &Path) -> Option<PathBuf> {
             }
             (None, None) => return None,
         };
-        let path = path.components().filter(|part| part != &Component::CurDir);
-        binaries.insert(path.collect::<PathBuf>());
+        binaries.insert(tidy(&path));
     }
     let autobins = manifest
         .get("package")
@@ -197,7 +244,36 @@ mod tests {
     }
 
     fn server(files: &[&str], manifest_tail: &str) -> Option<PathBuf> {
-        server_file(package(files, manifest_tail).path())
+        layout(package(files, manifest_tail).path()).server
+    }
+
+    fn library(files: &[&str], manifest_tail: &str) -> Option<(PathBuf, String)> {
+        layout(package(files, manifest_tail).path()).library
+    }
+
+    #[test]
+    fn the_library_is_src_lib_rs_else_lib_s_path_named_as_cargo_names_it() {
+        let some = |path: &str, name: &str| Some((PathBuf::from(path), name.to_owned()));
+        let manifest = |tail: &str| format!("[package]\nname = \"my-api\"\n{tail}");
+        let found = |files: &[&str], tail: &str| {
+            let dir = package(files, "");
+            fs::write(dir.path().join("Cargo.toml"), manifest(tail)).unwrap();
+            layout(dir.path()).library
+        };
+        assert_eq!(
+            found(&["src/lib.rs", "src/main.rs"], ""),
+            some("src/lib.rs", "my_api")
+        );
+        assert_eq!(
+            found(&["src/lib.rs"], "\n[lib]\nname = \"core\"\n"),
+            some("src/lib.rs", "core")
+        );
+        assert_eq!(
+            found(&["lib/root.rs"], "\n[lib]\npath = \"./lib/root.rs\"\n"),
+            some("lib/root.rs", "my_api")
+        );
+        assert_eq!(found(&["src/lib.rs"], "autolib = false\n"), None);
+        assert_eq!(library(&["src/main.rs"], ""), None);
     }
 
     #[test]
