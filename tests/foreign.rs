@@ -451,6 +451,8 @@ fn a_server_in_src_bin_takes_the_module_declared_with_a_path() {
 /// The todos example as many packages are laid out: a library that builds the router (so that
 /// tests/ can reach it) and a `src/main.rs` that serves it. The library declares the module
 /// `pub`, the server takes it with `use`, and the library's own routes can take its extractor.
+/// The library denies what strict libraries deny (undocumented, unreachable `pub` and
+/// `Debug`-less public items), and the module passes.
 #[test]
 fn a_library_with_its_router_declares_the_module_and_its_server_uses_it() {
     let copy = todos_as("todos-lib");
@@ -463,10 +465,21 @@ fn a_library_with_its_router_declares_the_module_and_its_server_uses_it() {
     let (router, rest) = router.split_once(".with_state(db);\n").unwrap();
     let (_, handlers) = rest.split_once("\n}\n").unwrap();
     assert!(head.contains(subscriber), "{head}");
+    let lints = "#![deny(missing_docs, missing_debug_implementations, unreachable_pub)]\n\n";
+    let (docs, uses) = head.split_once("\nuse ").unwrap();
     let library = format!(
-        "{}/// The todos routes, with their layers and their state.\npub fn app() -> Router {{\n    \
-         let db = Db::default();\n\n    {router}.with_state(db)\n}}\n{handlers}",
-        head.replace(subscriber, "")
+        "{docs}\n{lints}use {}/// The todos routes, with their layers and their state.\n\
+         pub fn app() -> Router {{\n    let db = Db::default();\n\n    {router}.with_state(db)\n}}\n\
+         {handlers}",
+        uses.replace(subscriber, "")
+    );
+    // Upstream's one `pub` item, its query parameters, kept to the crate as such a library would.
+    let public =
+        "pub struct Pagination {\n    pub offset: Option<usize>,\n    pub limit: Option<usize>,\n}";
+    assert!(library.contains(public), "{library}");
+    let library = library.replace(
+        public,
+        "struct Pagination {\n    offset: Option<usize>,\n    limit: Option<usize>,\n}",
     );
     fs::write(copy.join("src/lib.rs"), library).unwrap();
     fs::write(
@@ -487,7 +500,10 @@ fn a_library_with_its_router_declares_the_module_and_its_server_uses_it() {
 
     let binary = takes_the_module_and_builds_in(&copy, &["--provider", "better-auth"]);
     let library = fs::read_to_string(copy.join("src/lib.rs")).unwrap();
-    assert!(library.contains("\npub mod auth;\n"), "{library}");
+    assert!(
+        library.contains(&format!("\n{lints}pub mod auth;\n")),
+        "{library}"
+    );
     let main = fs::read_to_string(copy.join("src/main.rs")).unwrap();
     assert!(main.contains("\nuse example_todos_lib::auth;\n"), "{main}");
     assert!(!main.contains("mod auth;"), "{main}");

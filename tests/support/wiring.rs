@@ -29,7 +29,7 @@ pub fn printed(stdout: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// The package at `dir` with the printed wiring applied, as a user would: each `at the top of
-/// FILE` section at the top of FILE (after its inner doc comment), and the others in the last
+/// FILE` section at the top of FILE (after its inner doc comment and attributes), and the others in the last
 /// FILE named, the server's: the setup at the start of `main`'s body, the route once the
 /// statement `let app ...;` ends, and the handler at the end of the file. Returns the server's
 /// file, relative to `dir`. Panics on a heading it does not know, or when a file has no place
@@ -59,7 +59,9 @@ fn insert(text: &str, heading: &str, code: &[String]) -> String {
     let at = if heading.starts_with("at the top of ") {
         lines
             .iter()
-            .position(|line| !line.starts_with("//!") && !line.trim().is_empty())
+            .position(|line| {
+                !line.starts_with("//!") && !line.starts_with("#![") && !line.trim().is_empty()
+            })
             .unwrap_or(lines.len())
     } else if heading.starts_with("in `main`, before your router is built") {
         let main = lines

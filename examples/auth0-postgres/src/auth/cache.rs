@@ -13,9 +13,10 @@ const CAPACITY: usize = 10_000;
 
 /// SHA-256 of the whole token, signature included: a token differing in any byte, even only
 /// in its signature, is another entry.
-pub type Digest = [u8; 32];
+pub(super) type Digest = [u8; 32];
 
-pub fn digest(token: &str) -> Digest {
+/// The key of `token` in the cache.
+pub(super) fn digest(token: &str) -> Digest {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
     let mut bytes = [0; 32];
     bytes.copy_from_slice(digest.as_ref());
@@ -36,14 +37,15 @@ impl Entry {
     }
 }
 
+/// The verified tokens, by digest.
 #[derive(Default)]
-pub struct VerifiedTokens {
+pub(super) struct VerifiedTokens {
     entries: Mutex<HashMap<Digest, Entry>>,
 }
 
 impl VerifiedTokens {
     /// The user of a token verified against `key_generation` whose time has not run out.
-    pub fn get(&self, digest: &Digest, now: u64, key_generation: u64) -> Option<AuthUser> {
+    pub(super) fn get(&self, digest: &Digest, now: u64, key_generation: u64) -> Option<AuthUser> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(digest)
@@ -52,7 +54,7 @@ impl VerifiedTokens {
     }
 
     /// Remembers a verified token until `valid_until` or until the key set changes.
-    pub fn insert(
+    pub(super) fn insert(
         &self,
         digest: Digest,
         user: AuthUser,

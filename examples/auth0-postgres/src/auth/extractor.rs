@@ -23,6 +23,7 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// Whether the token grants `scope`, as a scope or as a permission.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }

@@ -26,6 +26,15 @@ pub struct VerifyingKey {
     pub(super) algorithms: Vec<Algorithm>,
 }
 
+/// The algorithms only: key material is never printed.
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("algorithms", &self.algorithms)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The claims this API relies on. Types are strict: `iss: 123`, `aud: {}`, a string `iat` or
 /// any registered claim sent as `null` fail here, even where the JWT library would treat them
 /// as absent.
@@ -91,6 +100,17 @@ pub struct Verifier {
     verified: VerifiedTokens,
 }
 
+/// What it accepts; keys and remembered tokens are left out.
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("jwks", &self.jwks)
+            .field("algorithms", &ALGORITHMS)
+            .field("leeway_secs", &self.leeway_secs)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Verifier {
     /// The verifier for `settings`. It never fails: everything that can be wrong was reported
     /// when the settings were read. (The `Result` keeps code that handles an error from
@@ -109,6 +129,7 @@ impl Verifier {
         })
     }
 
+    /// The key cache: its readiness and counters.
     pub fn jwks(&self) -> &Arc<JwksCache> {
         &self.jwks
     }

@@ -88,11 +88,14 @@ impl JwksSettings {
 /// One problem with one environment variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingError {
+    /// The variable's name.
     pub variable: &'static str,
+    /// What is wrong with its value, and how to fix it.
     pub problem: String,
 }
 
 impl SettingError {
+    /// A problem with `variable`.
     pub fn new(variable: &'static str, problem: impl Into<String>) -> Self {
         Self {
             variable,
@@ -198,7 +201,7 @@ mod url_rules {
 
     /// Parses an absolute URL that the server will trust for keys: `https://`, or `http://` on
     /// a loopback host (a provider on the same machine, or a test).
-    pub fn require_secure_url(
+    pub(crate) fn require_secure_url(
         variable: &'static str,
         raw: &str,
         production: bool,

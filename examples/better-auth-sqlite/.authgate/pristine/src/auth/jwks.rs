@@ -22,12 +22,16 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// Why a fetch of the key set failed. The cache keeps its last good keys whatever the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum JwksError {
+    /// The request failed, or answered with an error status.
     #[error("fetching the JWKS failed: {0}")]
     Http(#[from] reqwest::Error),
+    /// The body was larger than `MAX_JWKS_BYTES`.
     #[error("the JWKS is larger than {MAX_JWKS_BYTES} bytes")]
     TooLarge,
+    /// The body was not a JSON key set.
     #[error("the JWKS is not a JSON key set: {0}")]
     Json(#[from] serde_json::Error),
+    /// No key of the set can verify any of the accepted algorithms.
     #[error("the JWKS holds no key usable with {ALGORITHMS:?}")]
     NoUsableKey,
 }
@@ -75,7 +79,19 @@ pub struct JwksCache {
     fetches: AtomicU64,
 }
 
+/// Where the keys come from and how often they were fetched; the keys themselves are left out.
+impl std::fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksCache")
+            .field("url", &self.url.as_str())
+            .field("generation", &self.generation)
+            .field("fetches", &self.fetches)
+            .finish_non_exhaustive()
+    }
+}
+
 impl JwksCache {
+    /// A cache of the key set at `url`, empty until its first fetch.
     pub fn new(url: Url, settings: JwksSettings) -> Self {
         Self {
             url,
