@@ -495,7 +495,7 @@ fn a_library_with_its_router_declares_the_module_and_its_server_uses_it() {
         ),
     )
     .unwrap();
-    // The split package builds and serves as upstream's did.
+    // The split package builds as it is, before the module.
     cargo(&copy, "todos-lib", &["build"]);
 
     let binary = takes_the_module_and_builds_in(&copy, &["--provider", "better-auth"]);

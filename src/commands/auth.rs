@@ -94,17 +94,11 @@ fn layout(root: &Path) -> report::Layout {
     let manifest: Option<DocumentMut> = fs::read_to_string(root.join("Cargo.toml"))
         .ok()
         .and_then(|text| text.parse().ok());
-    let Some(manifest) = manifest else {
-        let main = PathBuf::from("src/main.rs");
-        let server = root.join(&main).is_file().then_some(main);
-        return report::Layout {
-            library: None,
-            server,
-        };
-    };
     report::Layout {
-        library: library(root, &manifest),
-        server: server_file(root, &manifest),
+        library: manifest
+            .as_ref()
+            .and_then(|manifest| library(root, manifest)),
+        server: server_file(root, manifest.as_ref()),
     }
 }
 
@@ -144,12 +138,14 @@ fn tidy(path: &Path) -> PathBuf {
 
 /// The file of the package at `root` with its server's `main`, relative to `root`:
 /// `src/main.rs`, else the package's only binary (a `[[bin]]` path, `src/bin/*.rs` or
-/// `src/bin/*/main.rs`); `None` when it has several or none.
-fn server_file(root: &Path, manifest: &DocumentMut) -> Option<PathBuf> {
+/// `src/bin/*/main.rs`); `None` when it has several or none. Without a manifest, only
+/// `src/main.rs` is looked for.
+fn server_file(root: &Path, manifest: Option<&DocumentMut>) -> Option<PathBuf> {
     let main = PathBuf::from("src/main.rs");
     if root.join(&main).is_file() {
         return Some(main);
     }
+    let manifest = manifest?;
     let mut binaries = BTreeSet::new();
     for bin in manifest
         .get("bin")
