@@ -35,7 +35,9 @@
 #      tasks for u1 (and 1 for u2) through each API, runs `wrk -t2 -c32 -d10s --latency` with the
 #      peer's lua/bench.lua (EXPECT) for each scenario and server (plain axum: `/health` only),
 #      and prints the table (also in target/bench/results.md and results.json), pg256's
-#      "× peer" against peer-pg.
+#      "× peer" against peer-pg; last, the HS256 server again with its default rate limits,
+#      flooded from one address by the same wrk: every request past the limit is a 429, and
+#      what that costs is the report's "flooded" line, beside plain axum's `/health`.
 # Exit status: 0 when every response had its expected status, 1 when a scenario failed, 2 when
 # something could not be built or started.
 set -euo pipefail

@@ -90,6 +90,7 @@ pub const PLAN: &[Entry] = &[
     entry("base", "src/config.rs", Always, Never),
     entry("base", "src/error.rs", Always, Never),
     entry("base", "src/hardening.rs", Always, Never),
+    entry("base", "src/rate_limit.rs", Always, Never),
     entry("base", "src/server.rs", Always, Never),
     entry("base", "src/telemetry.rs", Always, Never),
     entry("base", "src/routes/mod.rs", Always, Never),

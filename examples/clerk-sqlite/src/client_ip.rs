@@ -5,11 +5,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Request, header};
+use axum::http::{HeaderMap, header};
 use ipnet::IpNet;
-use tower_governor::GovernorError;
-use tower_governor::key_extractor::KeyExtractor;
 
 /// The proxies whose forwarding headers are believed; empty by default.
 #[derive(Debug, Clone, Default)]
@@ -115,22 +112,6 @@ fn forwarded_for(element: &str) -> Option<IpAddr> {
 /// IPv4 clients of a dual-stack listener arrive as `::ffff:a.b.c.d`: one client, one address.
 fn canonical(ip: IpAddr) -> IpAddr {
     ip.to_canonical()
-}
-
-/// The per-IP rate limiter's key: the client's address as [`TrustedProxies::client_ip`] says.
-#[derive(Debug, Clone)]
-pub struct ClientIpKeyExtractor(pub TrustedProxies);
-
-impl KeyExtractor for ClientIpKeyExtractor {
-    type Key = IpAddr;
-
-    fn extract<T>(&self, request: &Request<T>) -> Result<Self::Key, GovernorError> {
-        let ConnectInfo(peer) = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .ok_or(GovernorError::UnableToExtractKey)?;
-        Ok(self.0.client_ip(peer.ip(), request.headers()))
-    }
 }
 
 #[cfg(test)]

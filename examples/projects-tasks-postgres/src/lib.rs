@@ -8,34 +8,31 @@ pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod hardening;
+pub mod rate_limit;
 pub mod routes;
 pub mod server;
 pub mod store;
 pub mod telemetry;
 
-use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::Router;
 use axum::extract::{FromRef, FromRequestParts, State};
-use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{HeaderValue, Method, Request, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower_governor::GovernorError;
-use tower_governor::GovernorLayer;
-use tower_governor::governor::GovernorConfigBuilder;
-use tower_governor::key_extractor::KeyExtractor;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::auth::{AuthUser, Verifier};
-use crate::client_ip::{ClientIpKeyExtractor, TrustedProxies};
-use crate::config::{AppEnv, BODY_LIMIT_BYTES, Config, REQUEST_TIMEOUT, RateLimit};
-use crate::error::{ApiError, ErrorBody};
+use crate::client_ip::TrustedProxies;
+use crate::config::{AppEnv, BODY_LIMIT_BYTES, Config, REQUEST_TIMEOUT};
+use crate::error::ApiError;
 use crate::hardening::Hardened;
+use crate::rate_limit::{ClientIp, RateLimitLayer, User};
 use crate::server::ServerSettings;
 use crate::store::Store;
 
@@ -159,15 +156,15 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Hardened> {
     if let Some(limit) = config.user_rate_limit {
         // Inside the authentication below: keyed by the user it found.
         api = api
-            .route_layer(rate_limit(limit, UserKeyExtractor::default())?)
+            .route_layer(RateLimitLayer::new(limit, User::default()))
             .route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 authenticate,
             ));
     }
     if let Some(limit) = config.rate_limit {
-        let clients = ClientIpKeyExtractor(config.trusted_proxies.clone());
-        api = api.layer(rate_limit(limit, clients)?);
+        let clients = ClientIp(config.trusted_proxies.clone());
+        api = api.layer(RateLimitLayer::new(limit, clients));
     }
     let mut app = routes::public().merge(api);
     if config.app_env == AppEnv::Development {
@@ -191,39 +188,6 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Hardened> {
     ))
 }
 
-/// A token bucket per key (a client's address, a user); over the limit is 429 with
-/// `Retry-After`.
-fn rate_limit<K>(
-    limit: RateLimit,
-    key: K,
-) -> anyhow::Result<
-    GovernorLayer<
-        K,
-        governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
-        axum::body::Body,
-    >,
->
-where
-    K: KeyExtractor + Send + Sync + 'static,
-    K::Key: Send + Sync + 'static,
-{
-    let config = GovernorConfigBuilder::default()
-        .key_extractor(key)
-        .period(Duration::from_secs(1) / limit.per_second.get())
-        .burst_size(limit.burst.get())
-        .finish()
-        .context("invalid rate limit")?;
-    let limiter = config.limiter().clone();
-    tokio::spawn(async move {
-        // Forget clients that have been quiet, so the table does not grow without bound.
-        loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            limiter.retain_recent();
-        }
-    });
-    Ok(GovernorLayer::new(config).error_handler(too_many_requests))
-}
-
 /// Verifies the caller's token before the per-user rate limit, and hands the user on to the
 /// handler's `AuthUser`, which then does not verify it again.
 async fn authenticate(
@@ -238,42 +202,6 @@ async fn authenticate(
             next.run(Request::from_parts(parts, body)).await
         }
         Err(error) => error.into_response(),
-    }
-}
-
-/// The per-user rate limiter's key: the user id from [`authenticate`], hashed with a key of
-/// this process, so that the limiter keeps no user id and a request needs no copy of one.
-#[derive(Clone, Default)]
-struct UserKeyExtractor(RandomState);
-
-impl KeyExtractor for UserKeyExtractor {
-    type Key = u64;
-
-    fn extract<T>(&self, request: &Request<T>) -> Result<Self::Key, GovernorError> {
-        let user = request
-            .extensions()
-            .get::<AuthUser>()
-            .ok_or(GovernorError::UnableToExtractKey)?;
-        Ok(self.0.hash_one(&user.user_id))
-    }
-}
-
-fn too_many_requests(error: GovernorError) -> Response {
-    match error {
-        GovernorError::TooManyRequests { wait_time, .. } => {
-            let body = ErrorBody {
-                error: "rate_limited",
-                message: "too many requests; retry later".to_owned(),
-            };
-            let retry_after = HeaderValue::from(wait_time.max(1));
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, retry_after)],
-                Json(body),
-            )
-                .into_response()
-        }
-        other => ApiError::Internal(anyhow::anyhow!("rate limiter: {other}")).into_response(),
     }
 }
 

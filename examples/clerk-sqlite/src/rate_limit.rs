@@ -1,0 +1,295 @@
+//! Rate limits on `/api`: a token bucket per key (a client's address, a user), kept by
+//! `governor`. A request over its key's limit is answered 429 with `Retry-After`, without
+//! reaching the route.
+//!
+//! The buckets read the system's monotonic clock, one clock for every core: a per-core counter,
+//! seen going back by a thread that moves between cores, would refuse clients under their
+//! limit. A refusal reads nothing more than a check that passes, so a client flooding the API
+//! is turned away for less than any route costs.
+
+use std::convert::Infallible;
+use std::future::{Future, Ready, ready};
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, MonotonicClock};
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
+
+use crate::auth::AuthUser;
+use crate::client_ip::TrustedProxies;
+use crate::config::RateLimit;
+use crate::error::{ApiError, ErrorBody};
+
+/// What a limit counts requests by.
+pub trait Key: Clone + Send + Sync + 'static {
+    /// One bucket per value.
+    type Value: Hash + Eq + Clone + Send + Sync + 'static;
+
+    /// The request's value; `None` when what it is read from is missing, which the layer
+    /// answers with a 500: the request was not checked, and is not let through.
+    fn of(&self, request: &Request<Body>) -> Option<Self::Value>;
+}
+
+/// Counts by the client's address, as [`TrustedProxies::client_ip`] says; an IPv6 client by
+/// its /64, the block a network gives one host at least: counted by whole address, one host
+/// could be 2^64 clients, each with a full bucket and an entry in the table.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub TrustedProxies);
+
+impl Key for ClientIp {
+    type Value = IpAddr;
+
+    fn of(&self, request: &Request<Body>) -> Option<IpAddr> {
+        let ConnectInfo(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>()?;
+        Some(match self.0.client_ip(peer.ip(), request.headers()) {
+            IpAddr::V6(ip) => IpAddr::V6(Ipv6Addr::from_bits(ip.to_bits() & !u128::from(u64::MAX))),
+            v4 => v4,
+        })
+    }
+}
+
+/// Counts by the user that authentication found (it runs first), by the hash of their id with
+/// a key of this process: the buckets keep no user id, and a request needs no copy of one.
+#[derive(Debug, Clone, Default)]
+pub struct User(RandomState);
+
+impl Key for User {
+    type Value = u64;
+
+    fn of(&self, request: &Request<Body>) -> Option<u64> {
+        let user = request.extensions().get::<AuthUser>()?;
+        Some(self.0.hash_one(&user.user_id))
+    }
+}
+
+type Buckets<V> = RateLimiter<V, DashMapStateStore<V>, MonotonicClock>;
+
+/// The layer of one limit.
+#[derive(Clone)]
+pub struct RateLimitLayer<K: Key> {
+    buckets: Arc<Buckets<K::Value>>,
+    key: K,
+}
+
+impl<K: Key> RateLimitLayer<K> {
+    /// `limit.per_second` requests a second per key, and bursts of up to `limit.burst`. Keys
+    /// quiet for long enough to have a full bucket again are forgotten every minute, so that
+    /// the table does not grow without bound; that task ends with the layer.
+    pub fn new(limit: RateLimit, key: K) -> Self {
+        let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
+        let buckets = Arc::new(RateLimiter::dashmap_with_clock(quota, MonotonicClock));
+        let weak = Arc::downgrade(&buckets);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                match weak.upgrade() {
+                    Some(buckets) => buckets.retain_recent(),
+                    None => break,
+                }
+            }
+        });
+        Self { buckets, key }
+    }
+}
+
+impl<S, K: Key> Layer<S> for RateLimitLayer<K> {
+    type Service = RateLimited<S, K>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RateLimited {
+            inner,
+            buckets: self.buckets.clone(),
+            key: self.key.clone(),
+        }
+    }
+}
+
+/// A service behind one limit.
+#[derive(Clone)]
+pub struct RateLimited<S, K: Key> {
+    inner: S,
+    buckets: Arc<Buckets<K::Value>>,
+    key: K,
+}
+
+impl<S, K> Service<Request<Body>> for RateLimited<S, K>
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible>,
+    K: Key,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Limited<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let refusal = match self.key.of(&request) {
+            Some(value) => match self.buckets.check_key(&value) {
+                Ok(()) => {
+                    return Limited::Passed {
+                        route: self.inner.call(request),
+                    };
+                }
+                Err(not_until) => {
+                    too_many_requests(not_until.wait_time_from(self.buckets.clock().now()))
+                }
+            },
+            None => ApiError::Internal(anyhow::anyhow!(
+                "rate limit: the request carries no key (a layer it reads from is missing)"
+            ))
+            .into_response(),
+        };
+        Limited::Refused {
+            response: ready(Ok(refusal)),
+        }
+    }
+}
+
+pin_project! {
+    /// The route's answer, or the refusal.
+    #[project = LimitedProjection]
+    pub enum Limited<F> {
+        Passed { #[pin] route: F },
+        Refused { #[pin] response: Ready<Result<Response, Infallible>> },
+    }
+}
+
+impl<F: Future<Output = Result<Response, Infallible>>> Future for Limited<F> {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            LimitedProjection::Passed { route } => route.poll(cx),
+            LimitedProjection::Refused { response } => response.poll(cx),
+        }
+    }
+}
+
+/// 429, with the whole seconds until the key's next request would pass (at least 1).
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let body = ErrorBody {
+        error: "rate_limited",
+        message: "too many requests; retry later".to_owned(),
+    };
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, HeaderValue::from(seconds))],
+        Json(body),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A route behind the per-address limit (1 a second, bursts of 2), and how often it ran.
+    fn limited() -> (Router, Arc<AtomicUsize>) {
+        let reached = Arc::new(AtomicUsize::new(0));
+        let counter = reached.clone();
+        let limit = RateLimit {
+            per_second: NonZeroU32::MIN,
+            burst: NonZeroU32::new(2).unwrap(),
+        };
+        let router = Router::new()
+            .route(
+                "/",
+                get(move || async move {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    "ok"
+                }),
+            )
+            .layer(RateLimitLayer::new(
+                limit,
+                ClientIp(TrustedProxies::default()),
+            ));
+        (router, reached)
+    }
+
+    async fn from(router: &Router, peer: Option<&str>) -> Response {
+        let mut request = Request::get("/").body(Body::empty()).unwrap();
+        if let Some(peer) = peer {
+            let peer: SocketAddr = peer.parse().unwrap();
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        router.clone().oneshot(request).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_client_over_its_limit_is_refused_before_the_route_and_others_are_not() {
+        let (router, reached) = limited();
+        for _ in 0..2 {
+            assert_eq!(
+                from(&router, Some("192.0.2.1:1000")).await.status(),
+                StatusCode::OK
+            );
+        }
+        // Another port of the same address: the same client.
+        let refused = from(&router, Some("192.0.2.1:2000")).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(reached.load(Ordering::Relaxed), 2);
+        assert_eq!(
+            from(&router, Some("192.0.2.2:1000")).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(reached.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_client_is_counted_by_its_64() {
+        let (router, reached) = limited();
+        for peer in ["[2001:db8::1]:1000", "[2001:db8::ffff:2]:1000"] {
+            assert_eq!(from(&router, Some(peer)).await.status(), StatusCode::OK);
+        }
+        let refused = from(&router, Some("[2001:db8::3]:1000")).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            from(&router, Some("[2001:db8:0:1::1]:1000")).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(reached.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn a_request_without_its_key_is_a_500_and_not_let_through() {
+        let (router, reached) = limited();
+        let response = from(&router, None).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(reached.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn retry_after_is_the_wait_in_whole_seconds_rounded_up() {
+        let retry_after = |wait| too_many_requests(wait).headers()[header::RETRY_AFTER].clone();
+        assert_eq!(retry_after(Duration::ZERO), "1");
+        assert_eq!(retry_after(Duration::from_millis(200)), "1");
+        assert_eq!(retry_after(Duration::from_secs(1)), "1");
+        assert_eq!(retry_after(Duration::from_millis(1500)), "2");
+    }
+}
