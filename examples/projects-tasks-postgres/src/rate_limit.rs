@@ -4,8 +4,8 @@
 //!
 //! The buckets read the system's monotonic clock, one clock for every core: a per-core counter,
 //! seen going back by a thread that moves between cores, would refuse clients under their
-//! limit. A refusal reads nothing more than a check that passes, so a client flooding the API
-//! is turned away for less than any route costs.
+//! limit. A refusal costs the check and one more read of that clock, so a client flooding the
+//! API is turned away for less than any route costs.
 
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
@@ -86,7 +86,7 @@ pub struct RateLimitLayer<K: Key> {
 impl<K: Key> RateLimitLayer<K> {
     /// `limit.per_second` requests a second per key, and bursts of up to `limit.burst`. Keys
     /// quiet for long enough to have a full bucket again are forgotten every minute, so that
-    /// the table does not grow without bound; that task ends with the layer.
+    /// the table does not grow without bound; that task ends with the last service of the layer.
     pub fn new(limit: RateLimit, key: K) -> Self {
         let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
         let buckets = Arc::new(RateLimiter::dashmap_with_clock(quota, MonotonicClock));
