@@ -14,7 +14,7 @@
 //! - present as a path, git or workspace dependency, with another kind of requirement
 //!   (`">=1, <2"`), a `~` or `=` one older than authgate's, or a release newer than authgate's
 //!   and not compatible with it (`base64 = "0.23"` where the module is written for 0.22): left
-//!   as the user set it, and said so.
+//!   as the user set it, and said so, with the version to set should the module not build.
 //!
 //! No feature is ever removed. In a package of the user's, `authgate auth` removes a crate that
 //! only the previous provider's module named and the package's own code does not
@@ -481,7 +481,8 @@ fn set_string(table: &mut dyn TableLike, key: &str, text: &str) {
 
 fn note_left_alone(edited: &mut EditedManifest, name: &str, current: &str, wanted: &str) {
     edited.left_alone.push(format!(
-        "{name} = \"{current}\" (authgate's module is written for \"{wanted}\")"
+        "{name} = \"{current}\" (authgate's module is written for \"{wanted}\"; if the module \
+         does not build with yours, set \"{wanted}\")"
     ));
 }
 
@@ -675,7 +676,11 @@ base64 = "0.22"
             "{text}"
         );
         assert_eq!(edited.left_alone.len(), 1, "{:?}", edited.left_alone);
-        assert!(edited.left_alone[0].starts_with("serde = \"=0.9.15\""));
+        assert_eq!(
+            edited.left_alone[0],
+            "serde = \"=0.9.15\" (authgate's module is written for \"1\"; if the module does \
+             not build with yours, set \"1\")"
+        );
     }
 
     #[test]
