@@ -92,14 +92,10 @@ impl<K: Key> RateLimitLayer<K> {
         let buckets = Arc::new(RateLimiter::dashmap_with_clock(quota, MonotonicClock));
         let weak = Arc::downgrade(&buckets);
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(60));
-            every.tick().await;
             loop {
-                every.tick().await;
-                match weak.upgrade() {
-                    Some(buckets) => buckets.retain_recent(),
-                    None => break,
-                }
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                let Some(buckets) = weak.upgrade() else { break };
+                buckets.retain_recent();
             }
         });
         Self { buckets, key }

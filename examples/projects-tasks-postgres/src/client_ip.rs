@@ -1,6 +1,6 @@
 //! Who the client is, by address: the peer of the connection, or, when that peer is a proxy
 //! listed in `TRUSTED_PROXIES`, the address it forwarded (`X-Forwarded-For`, else `Forwarded`).
-//! The per-IP rate limit is keyed by it.
+//! The per-address rate limit (src/rate_limit.rs) is keyed by it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
