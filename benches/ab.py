@@ -3,7 +3,8 @@ benches/proposed/ that compare one change at a time. Not part of `cargo test`.
 
     target/bench/venv/bin/python benches/ab.py ROUNDS SECONDS SCENARIO KIND:NAME=BINARY[,VAR=VALUE...]...
 
-SCENARIO is one of health, list, other (403), bad (401), create. KIND is how the binary is
+SCENARIO is one of health, list, other (403), bad (401), missing (401, no token at all),
+create. KIND is how the binary is
 run and seeded: `hs` (a shared-secret HS256 SQLite project, 10 tasks for u1), `f8` (the same
 with the eight-field tasks of benches/run.sh), `pg` (a shared-secret HS256 PostgreSQL project,
 in a throwaway cluster under target/bench/ab/pg, whose CPU per request is printed too), `ed` (a Better Auth EdDSA project, its keys from
@@ -40,6 +41,7 @@ SCENARIOS = {
     "list": ("GET", f"/api/{bench.USER}/tasks", "good", 200),
     "other": ("GET", f"/api/{bench.OTHER_USER}/tasks", "good", 403),
     "bad": ("GET", f"/api/{bench.USER}/tasks", "bad", 401),
+    "missing": ("GET", f"/api/{bench.USER}/tasks", None, 401),
     "create": ("POST", f"/api/{bench.USER}/tasks", "good", 201),
 }
 

@@ -29,7 +29,9 @@ pub const WIRING: [(&str, &[&str]); 3] = [
         "in `main`, before your router is built",
         &[
             "let settings = {module}::AuthSettings::from_env(false).unwrap_or_else(|errors| {",
-            "    errors.iter().for_each(|error| eprintln!(\"error: {error}\"));",
+            "    for error in errors {",
+            "        eprintln!(\"error: {error}\");",
+            "    }",
             "    std::process::exit(2)",
             "});",
             "let Ok(verifier) = {module}::Verifier::new(settings); // `new` cannot fail",

@@ -592,3 +592,72 @@ fn sqlx_postgres_takes_the_auth0_module_and_keeps_its_routes() {
     let (status, body) = api.call("GET", "/me", Some(&token), None);
     assert_eq!((status, body.as_str()), (200, "auth0|alice"));
 }
+
+/// A package that denies every lint of `clippy::pedantic` (and forbids `unsafe`, wants docs):
+/// each provider's module, wired in as printed, passes its clippy and its tests; ES512 brings
+/// its own verifier, and three HMAC algorithms their shared-secret one. Some of those lints
+/// apply to a private module only, others to a library's public one: the OIDC package has a
+/// library, the others a binary alone. A package whose CI holds it to pedantic keeps passing
+/// once the module is in.
+#[test]
+fn a_package_that_denies_clippy_pedantic_takes_each_module_without_a_lint() {
+    for (case, args) in [
+        (
+            "better-auth",
+            &["--provider", "better-auth", "--alg", "EdDSA,ES512"][..],
+        ),
+        ("auth0", &["--provider", "auth0"][..]),
+        ("clerk", &["--provider", "clerk"][..]),
+        (
+            "oidc",
+            &["--provider", "oidc", "--alg", "RS256,PS256,ES256"][..],
+        ),
+        (
+            "shared-secret",
+            &["--provider", "shared-secret", "--alg", "HS256,HS384,HS512"][..],
+        ),
+    ] {
+        let dir = repo_dir()
+            .join("target/generated-projects")
+            .join(format!("foreign-pedantic-{case}"));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).unwrap();
+        }
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"pedantic-{case}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
+                 publish = false\n\n[dependencies]\naxum = \"0.8\"\n\
+                 tokio = {{ version = \"1.0\", features = [\"full\"] }}\n\n\
+                 [lints.rust]\nunsafe_code = \"forbid\"\nmissing_docs = \"deny\"\n\n\
+                 [lints.clippy]\npedantic = {{ level = \"deny\", priority = -1 }}\n"
+            ),
+        )
+        .unwrap();
+        fs::write(
+            dir.join("src/main.rs"),
+            "//! A health route, held to every lint of `clippy::pedantic`.\n\n\
+             #[tokio::main]\nasync fn main() {\n    \
+             let app = axum::Router::new().route(\"/health\", axum::routing::get(health));\n    \
+             let listener = tokio::net::TcpListener::bind(\n        \
+             std::env::var(\"LISTEN_ADDR\").unwrap_or_else(|_| \"127.0.0.1:3000\".to_owned()),\n    \
+             )\n    .await\n    .unwrap();\n    axum::serve(listener, app).await.unwrap();\n}\n\n\
+             async fn health() -> &'static str {\n    \"ok\"\n}\n",
+        )
+        .unwrap();
+        if case == "oidc" {
+            // With a library, which then declares the module `pub`: its API is the library's.
+            fs::write(dir.join("src/lib.rs"), "//! The package's library.\n").unwrap();
+        }
+        // The package passes its own lints before the module.
+        let label = format!("foreign-pedantic-{case}");
+        cargo(
+            &dir,
+            &label,
+            &["clippy", "--all-targets", "--", "-D", "warnings"],
+        );
+        // Then takes the module, wired in as printed, and passes them again (with its tests).
+        takes_the_module_and_builds_in(&dir, args);
+    }
+}

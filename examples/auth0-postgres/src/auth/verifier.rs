@@ -52,8 +52,9 @@ struct Claims {
     _not_before: Option<f64>,
     #[serde(rename = "iat", default, deserialize_with = "present")]
     issued_at: Option<f64>,
-    /// A confirmation key (RFC 7800): the token is bound to a key its holder must prove (DPoP,
-    /// mutual TLS), which a bearer token cannot. Present in any form, even `null`, it is refused.
+    /// A confirmation key (RFC 7800): the token is bound to a key its holder must prove (by RFC
+    /// 9449's proofs or mutual TLS), which a bearer token cannot. Present in any form, even
+    /// `null`, it is refused.
     #[serde(rename = "cnf", default, deserialize_with = "anything")]
     confirmation: Option<IgnoredAny>,
     /// OAuth scopes, space-separated.
@@ -119,9 +120,15 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// The verifier for `settings`. It never fails: everything that can be wrong was reported
-    /// when the settings were read. (The `Result` keeps code that handles an error from
-    /// earlier versions of this module compiling.)
+    /// The verifier for `settings`.
+    ///
+    /// # Errors
+    ///
+    /// None: everything that can be wrong was reported when the settings were read. (The
+    /// `Result` keeps code that handles an error from earlier versions of this module
+    /// compiling.)
+    #[must_use]
+    #[allow(clippy::unnecessary_wraps)] // The `Result` above, kept on purpose.
     pub fn new(settings: AuthSettings) -> Result<Self, Infallible> {
         let validations = ALGORITHMS
             .iter()
@@ -149,6 +156,9 @@ impl Verifier {
 
     /// Starts loading and refreshing the keys in the background (a no-op when the key is
     /// fixed). Call once at start; `is_ready` turns true once keys are loaded.
+    // An `Option` whatever the keys' source, so that a caller's code stays right when the
+    // provider changes (`authgate auth --provider ...`).
+    #[allow(clippy::unnecessary_wraps)]
     pub fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
         Some(self.jwks.clone().start())
     }
@@ -164,6 +174,10 @@ impl Verifier {
     /// A token that passed before, against the current key set, is answered from memory until
     /// its `exp` plus the leeway: the same answer `check` would give, without the signature's
     /// cost.
+    ///
+    /// # Errors
+    ///
+    /// `AuthError::InvalidToken` for a token refused, whatever the reason.
     pub async fn verify(&self, token: &str) -> Result<AuthUser, AuthError> {
         let digest = cache::digest(token);
         let now = jsonwebtoken::get_current_timestamp();
@@ -229,6 +243,8 @@ impl Verifier {
         if claims.confirmation.is_some() {
             return Err("bound to a key (cnf), presented as a bearer token");
         }
+        // Exact: a Unix time in seconds stays below 2^53 for millions of years.
+        #[allow(clippy::cast_precision_loss)]
         let latest_issue = (jsonwebtoken::get_current_timestamp() + self.leeway_secs) as f64;
         if claims.issued_at.is_some_and(|iat| iat > latest_issue) {
             return Err("issued in the future");
@@ -248,8 +264,11 @@ impl Verifier {
                 .chain(claims.permissions)
                 .collect(),
         };
-        // Rounded down, so that the cache never outlasts the library's own answer.
-        Ok((user, claims.expires_at as u64))
+        // Rounded down, so that the cache never outlasts the library's own answer. `exp` passed
+        // the library's check, so it is positive; past `u64::MAX`, the cast gives `u64::MAX`.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let expires_at = claims.expires_at as u64;
+        Ok((user, expires_at))
     }
 
     /// The key to verify this token with.

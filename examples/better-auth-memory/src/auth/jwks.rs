@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
@@ -92,6 +92,7 @@ impl std::fmt::Debug for JwksCache {
 
 impl JwksCache {
     /// A cache of the key set at `url`, empty until its first fetch.
+    #[must_use]
     pub fn new(url: Url, settings: JwksSettings) -> Self {
         Self {
             url,
@@ -177,12 +178,16 @@ impl JwksCache {
     fn current(&self) -> Arc<KeySet> {
         self.keys
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
     /// Fetches the key set and replaces the cached one. On any failure, including a set with
-    /// no usable key, the previous keys stay in place.
+    /// no usable key, the previous keys stay in place. Returns how many usable keys it holds.
+    ///
+    /// # Errors
+    ///
+    /// Why the key set could not be fetched or used: the previous keys stay.
     pub async fn refresh(&self) -> Result<usize, JwksError> {
         let url = self.url.clone();
         self.fetches.fetch_add(1, Ordering::Relaxed);
@@ -191,10 +196,7 @@ impl JwksCache {
             metrics::counter!("auth_jwks_fetch_failures_total").increment(1);
         })?;
         let count = keys.all.len();
-        *self
-            .keys
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.loaded.store(true, Ordering::Release);
         tracing::debug!(keys = count, "JWKS loaded");

@@ -24,12 +24,17 @@ pub struct AuthUser {
 
 impl AuthUser {
     /// Whether the token grants `scope`, as a scope or as a permission.
+    #[must_use]
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
 
     /// For a handler that needs a scope of its own: `user.require_scope("delete:tasks")?`
     /// answers 403 `insufficient_scope` when the token lacks it.
+    ///
+    /// # Errors
+    ///
+    /// `AuthError::InsufficientScope` when the token does not grant `scope`.
     pub fn require_scope(&self, scope: &str) -> Result<(), AuthError> {
         if self.has_scope(scope) {
             Ok(())

@@ -61,6 +61,9 @@ pub struct JwksSettings {
     pub(super) client: reqwest::Client,
 }
 
+/// How often the key set is refreshed, unless set otherwise, in seconds: every five minutes.
+const REFRESH_INTERVAL_SECS: u64 = 300;
+
 impl JwksSettings {
     /// The default timings, and the HTTP client. Building the client can only fail when the
     /// TLS backend cannot start; that is reported against `variable`, the URL the keys come
@@ -77,7 +80,7 @@ impl JwksSettings {
             })?;
         Ok(Self {
             fetch_timeout: Duration::from_secs(5),
-            refresh_interval: Duration::from_secs(300),
+            refresh_interval: Duration::from_secs(REFRESH_INTERVAL_SECS),
             min_refresh_interval: Duration::from_secs(30),
             max_retry_backoff: Duration::from_secs(30),
             client,
@@ -112,12 +115,20 @@ impl std::fmt::Display for SettingError {
 
 impl AuthSettings {
     /// Reads the settings from the process environment.
+    ///
+    /// # Errors
+    ///
+    /// Every variable that is missing or not usable, each with what is wrong with it.
     pub fn from_env(production: bool) -> Result<Self, Vec<SettingError>> {
         Self::from_lookup(|name| std::env::var(name).ok(), production)
     }
 
     /// Reads the settings through `lookup`, reporting every bad variable at once. Values are
     /// trimmed, and a blank one counts as unset.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::from_env`].
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         production: bool,
@@ -283,7 +294,7 @@ mod tests {
         };
         assert_eq!(settings(AuthSettings::EXAMPLE_ENV).unwrap().leeway, LEEWAY);
         assert_eq!(with("0").unwrap().leeway, Duration::ZERO);
-        assert_eq!(with("300").unwrap().leeway, Duration::from_secs(300));
+        assert_eq!(with("300").unwrap().leeway.as_secs(), 300);
         for bad in ["301", "-1", "5s", "1.5"] {
             assert_eq!(
                 variables(&with(bad).unwrap_err()),
