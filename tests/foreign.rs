@@ -593,7 +593,8 @@ fn sqlx_postgres_takes_the_auth0_module_and_keeps_its_routes() {
     assert_eq!((status, body.as_str()), (200, "auth0|alice"));
 }
 
-/// A package that denies every lint of `clippy::pedantic` (and forbids `unsafe`, wants docs):
+/// A package that denies every lint of `clippy::pedantic` (and forbids `unsafe`, wants docs,
+/// `Debug`, no `pub` that reaches nowhere, the 2018 idioms):
 /// each provider's module, wired in as printed, passes its clippy and its tests; ES512 brings
 /// its own verifier, and three HMAC algorithms their shared-secret one. Some of those lints
 /// apply to a private module only, others to a library's public one: the OIDC package has a
@@ -630,7 +631,9 @@ fn a_package_that_denies_clippy_pedantic_takes_each_module_without_a_lint() {
                 "[package]\nname = \"pedantic-{case}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
                  publish = false\n\n[dependencies]\naxum = \"0.8\"\n\
                  tokio = {{ version = \"1.0\", features = [\"full\"] }}\n\n\
-                 [lints.rust]\nunsafe_code = \"forbid\"\nmissing_docs = \"deny\"\n\n\
+                 [lints.rust]\nunsafe_code = \"forbid\"\nmissing_docs = \"deny\"\n\
+                 missing_debug_implementations = \"deny\"\nunreachable_pub = \"deny\"\n\
+                 rust_2018_idioms = {{ level = \"deny\", priority = -1 }}\n\n\
                  [lints.clippy]\npedantic = {{ level = \"deny\", priority = -1 }}\n"
             ),
         )
