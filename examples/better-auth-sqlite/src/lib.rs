@@ -19,20 +19,18 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{FromRef, FromRequestParts, State};
-use axum::http::{HeaderValue, Method, Request, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::FromRef;
+use axum::http::{HeaderValue, Method, header};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::auth::{AuthUser, Verifier};
+use crate::auth::Verifier;
 use crate::client_ip::TrustedProxies;
 use crate::config::{AppEnv, BODY_LIMIT_BYTES, Config, REQUEST_TIMEOUT};
 use crate::error::ApiError;
 use crate::hardening::Hardened;
-use crate::rate_limit::{ClientIp, RateLimitLayer, User};
+use crate::rate_limit::{Authenticate, ClientIp, RateLimitLayer, User};
 use crate::server::ServerSettings;
 use crate::store::Store;
 
@@ -157,10 +155,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Hardened> {
         // Inside the authentication below: keyed by the user it found.
         api = api
             .route_layer(RateLimitLayer::new(limit, User::default()))
-            .route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                authenticate,
-            ));
+            .route_layer(Authenticate::layer(state.verifier.clone()));
     }
     if let Some(limit) = config.rate_limit {
         let clients = ClientIp(config.trusted_proxies.clone());
@@ -186,23 +181,6 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Hardened> {
         BODY_LIMIT_BYTES,
         REQUEST_TIMEOUT,
     ))
-}
-
-/// Verifies the caller's token before the per-user rate limit, and hands the user on to the
-/// handler's `AuthUser`, which then does not verify it again.
-async fn authenticate(
-    State(state): State<AppState>,
-    request: Request<axum::body::Body>,
-    next: Next,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    match AuthUser::from_request_parts(&mut parts, &state).await {
-        Ok(user) => {
-            parts.extensions.insert(user);
-            next.run(Request::from_parts(parts, body)).await
-        }
-        Err(error) => error.into_response(),
-    }
 }
 
 fn cors(allowed_origins: &[HeaderValue]) -> CorsLayer {

@@ -1,6 +1,7 @@
 //! Rate limits on `/api`: a token bucket per key (a client's address, a user), kept by
 //! `governor`. A request over its key's limit is answered 429 with `Retry-After`, without
-//! reaching the route.
+//! reaching the route. The per-user limit needs the user first: [`Authenticate`] verifies the
+//! token before it.
 //!
 //! The buckets read the system's monotonic clock, one clock for every core: a per-core counter,
 //! seen going back by a thread that moves between cores, would refuse clients under their
@@ -13,12 +14,13 @@ use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, MonotonicClock};
@@ -27,7 +29,7 @@ use governor::{Quota, RateLimiter};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthError, AuthUser, Verifier};
 use crate::client_ip::TrustedProxies;
 use crate::config::RateLimit;
 use crate::error::{ApiError, ErrorBody};
@@ -178,6 +180,122 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for Limited<F> {
     }
 }
 
+/// Verifies the caller's token before the per-user limit, and hands the user on to the route,
+/// whose `AuthUser` then does not verify it again; a refused token is answered here, and never
+/// reaches the limit or the route. A token decided without waiting (one remembered, or checked
+/// against keys at hand) goes on to the route at once, without a copy of the route or a future
+/// around it.
+#[derive(Clone)]
+pub struct Authenticate<S> {
+    inner: S,
+    verifier: Arc<Verifier>,
+}
+
+impl Authenticate<()> {
+    /// The layer that puts [`Authenticate`] in front of a route.
+    pub fn layer(verifier: Arc<Verifier>) -> AuthenticateLayer {
+        AuthenticateLayer(verifier)
+    }
+}
+
+/// The layer of [`Authenticate`].
+#[derive(Clone)]
+pub struct AuthenticateLayer(Arc<Verifier>);
+
+impl<S> Layer<S> for AuthenticateLayer {
+    type Service = Authenticate<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Authenticate {
+            inner,
+            verifier: self.0.clone(),
+        }
+    }
+}
+
+impl<S> Service<Request<Body>> for Authenticate<S>
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Authenticated<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let (mut parts, body) = request.into_parts();
+        let verifier = self.verifier.clone();
+        let mut verification: Verification = Box::pin(async move {
+            let user = AuthUser::from_request_parts(&mut parts, &verifier).await;
+            (user, parts)
+        });
+        // Polled once here, without a task to wake: most tokens are decided at once. One that
+        // waits (for the keys) goes on where it stopped, polled by the request's task.
+        match verification
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready((Ok(user), mut parts)) => {
+                parts.extensions.insert(user);
+                Authenticated::Now {
+                    route: self.inner.call(Request::from_parts(parts, body)),
+                }
+            }
+            Poll::Ready((Err(refusal), _)) => Authenticated::Refused {
+                response: ready(Ok(refusal.into_response())),
+            },
+            Poll::Pending => {
+                // The ready service goes with the request; this one keeps a clone.
+                let ready_inner = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, ready_inner);
+                Authenticated::Later {
+                    route: Box::pin(async move {
+                        match verification.await {
+                            (Ok(user), mut parts) => {
+                                parts.extensions.insert(user);
+                                inner.call(Request::from_parts(parts, body)).await
+                            }
+                            (Err(refusal), _) => Ok(refusal.into_response()),
+                        }
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// A token's verification, and the request's parts it read the token from.
+type Verification = Pin<Box<dyn Future<Output = (Result<AuthUser, AuthError>, Parts)> + Send>>;
+
+/// A route's answer, boxed.
+type BoxedRoute = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+pin_project! {
+    /// The route's answer, now or once the token is decided, or the refusal.
+    #[project = AuthenticatedProjection]
+    pub enum Authenticated<F> {
+        Now { #[pin] route: F },
+        Later { route: BoxedRoute },
+        Refused { #[pin] response: Ready<Result<Response, Infallible>> },
+    }
+}
+
+impl<F: Future<Output = Result<Response, Infallible>>> Future for Authenticated<F> {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            AuthenticatedProjection::Now { route } => route.poll(cx),
+            AuthenticatedProjection::Later { route } => route.as_mut().poll(cx),
+            AuthenticatedProjection::Refused { response } => response.poll(cx),
+        }
+    }
+}
+
 /// 429, with the whole seconds until the key's next request would pass (at least 1).
 fn too_many_requests(wait: Duration) -> Response {
     let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
@@ -201,6 +319,8 @@ mod tests {
     use axum::Router;
     use axum::routing::get;
     use tower::ServiceExt;
+
+    use crate::auth::AuthSettings;
 
     use super::*;
 
@@ -277,6 +397,64 @@ mod tests {
         let (router, reached) = limited();
         let response = from(&router, None).await;
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(reached.load(Ordering::Relaxed), 0);
+    }
+
+    /// A route behind the per-user limit and [`Authenticate`], as `router` puts them, and how
+    /// often it ran.
+    fn authenticated() -> (Router, Arc<AtomicUsize>) {
+        let env = AuthSettings::EXAMPLE_ENV;
+        let lookup = |name: &str| {
+            env.iter()
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        let Ok(verifier) = Verifier::new(AuthSettings::from_lookup(lookup, false).unwrap());
+        let verifier = Arc::new(verifier);
+        let reached = Arc::new(AtomicUsize::new(0));
+        let counter = reached.clone();
+        let limit = RateLimit {
+            per_second: NonZeroU32::MIN,
+            burst: NonZeroU32::MIN,
+        };
+        let router = Router::new()
+            .route(
+                "/",
+                get(move |user: AuthUser| async move {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    user.user_id
+                }),
+            )
+            .route_layer(RateLimitLayer::new(limit, User::default()))
+            .route_layer(Authenticate::layer(verifier.clone()))
+            .with_state(verifier);
+        (router, reached)
+    }
+
+    /// No token, a token that is not one, other credentials: each is refused with the
+    /// token's answer (401 and its challenge), before the per-user limit (which, finding no
+    /// user, would answer 500) and the route.
+    #[tokio::test]
+    async fn a_refused_token_is_answered_before_the_limit_and_the_route() {
+        let (router, reached) = authenticated();
+        for authorization in [None, Some("Bearer not.a.token"), Some("Basic dXNlcjpwYXNz")] {
+            let mut request = Request::get("/").body(Body::empty()).unwrap();
+            if let Some(value) = authorization {
+                request
+                    .headers_mut()
+                    .insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+            }
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{authorization:?}"
+            );
+            assert!(
+                response.headers().contains_key(header::WWW_AUTHENTICATE),
+                "{authorization:?}"
+            );
+        }
         assert_eq!(reached.load(Ordering::Relaxed), 0);
     }
 
