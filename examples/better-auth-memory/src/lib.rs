@@ -30,7 +30,7 @@ use crate::client_ip::TrustedProxies;
 use crate::config::{AppEnv, BODY_LIMIT_BYTES, Config, REQUEST_TIMEOUT};
 use crate::error::ApiError;
 use crate::hardening::Hardened;
-use crate::rate_limit::{Authenticate, ClientIp, RateLimitLayer, User};
+use crate::rate_limit::{AuthenticateLayer, ClientIp, RateLimitLayer, User};
 use crate::server::ServerSettings;
 use crate::store::Store;
 
@@ -155,7 +155,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Hardened> {
         // Inside the authentication below: keyed by the user it found.
         api = api
             .route_layer(RateLimitLayer::new(limit, User::default()))
-            .route_layer(Authenticate::layer(state.verifier.clone()));
+            .route_layer(AuthenticateLayer::new(state.verifier.clone()));
     }
     if let Some(limit) = config.rate_limit {
         let clients = ClientIp(config.trusted_proxies.clone());

@@ -191,16 +191,16 @@ pub struct Authenticate<S> {
     verifier: Arc<Verifier>,
 }
 
-impl Authenticate<()> {
-    /// The layer that puts [`Authenticate`] in front of a route.
-    pub fn layer(verifier: Arc<Verifier>) -> AuthenticateLayer {
-        AuthenticateLayer(verifier)
-    }
-}
-
 /// The layer of [`Authenticate`].
 #[derive(Clone)]
 pub struct AuthenticateLayer(Arc<Verifier>);
+
+impl AuthenticateLayer {
+    /// Puts [`Authenticate`], verifying with `verifier`, in front of a route.
+    pub fn new(verifier: Arc<Verifier>) -> Self {
+        Self(verifier)
+    }
+}
 
 impl<S> Layer<S> for AuthenticateLayer {
     type Service = Authenticate<S>;
@@ -426,7 +426,7 @@ mod tests {
                 }),
             )
             .route_layer(RateLimitLayer::new(limit, User::default()))
-            .route_layer(Authenticate::layer(verifier.clone()))
+            .route_layer(AuthenticateLayer::new(verifier.clone()))
             .with_state(verifier);
         (router, reached)
     }
