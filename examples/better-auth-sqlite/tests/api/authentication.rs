@@ -403,6 +403,38 @@ async fn a_rotated_key_is_accepted_without_a_restart() {
     );
 }
 
+// A client that goes away while the key set is fetched for its token's unknown `kid` does not
+// cancel the fetch: the rotated key is there for the next request, fetched once, instead of
+// refused until `min_refresh_interval` lets another fetch through.
+#[tokio::test]
+async fn a_client_leaving_mid_fetch_does_not_hold_back_a_rotated_key() {
+    let app = spawn_app().await;
+    let next = SigningKey::generate(Algorithm::EdDSA, "rotated-while-leaving");
+    let mut keys: Vec<Value> = app.keys.iter().map(|key| key.jwk.clone()).collect();
+    keys.push(next.jwk.clone());
+    app.jwks.set_keys(keys);
+    app.jwks.set_mode(JwksMode::Slow);
+    let before = app.jwks.hits();
+    let token = next.sign(&app.claims(USER));
+    let hasty = app
+        .client
+        .get(format!(
+            "{}{}",
+            app.address,
+            crate::helpers::collection_path(USER)
+        ))
+        .bearer_auth(&token)
+        .timeout(crate::helpers::SLOW_ANSWER / 5)
+        .send()
+        .await;
+    assert!(
+        hasty.as_ref().is_err_and(reqwest::Error::is_timeout),
+        "the client left before the keys came: {hasty:?}"
+    );
+    assert_eq!(app.status_with_token(USER, &token).await, StatusCode::OK);
+    assert_eq!(app.jwks.hits(), before + 1, "one fetch for both requests");
+}
+
 // A token verified before is answered from a cache, but never after its key leaves the JWKS.
 #[tokio::test]
 async fn a_remembered_token_is_401_once_its_key_leaves_the_jwks() {

@@ -74,8 +74,9 @@ pub struct JwksCache {
     loaded: AtomicBool,
     /// Bumped by every successful refresh; lets a waiter see that someone else refreshed.
     generation: AtomicU64,
-    /// Held for the whole of a refresh triggered by an unknown `kid`: one fetch in flight.
-    on_demand: Mutex<Option<Instant>>,
+    /// When a refresh for an unknown `kid` last started; held for the whole of it, by the task
+    /// that fetches: one such fetch in flight.
+    on_demand: Arc<Mutex<Option<Instant>>>,
     fetches: AtomicU64,
 }
 
@@ -100,7 +101,7 @@ impl JwksCache {
             keys: RwLock::new(Arc::new(KeySet::default())),
             loaded: AtomicBool::new(false),
             generation: AtomicU64::new(0),
-            on_demand: Mutex::new(None),
+            on_demand: Arc::new(Mutex::new(None)),
             fetches: AtomicU64::new(0),
         }
     }
@@ -142,7 +143,7 @@ impl JwksCache {
 
     /// The key for `kid`. On a miss the key set is refreshed once, unless a refresh for a miss
     /// happened less than `min_refresh_interval` ago; concurrent misses share one fetch.
-    pub async fn key(&self, kid: &str) -> Option<Arc<VerifyingKey>> {
+    pub async fn key(self: &Arc<Self>, kid: &str) -> Option<Arc<VerifyingKey>> {
         if let Some(key) = self.current().by_kid.get(kid) {
             return Some(key.clone());
         }
@@ -153,7 +154,7 @@ impl JwksCache {
     /// The key for a token that names no `kid`: the key set's only key usable with `alg` (as
     /// the providers' own libraries choose). With no such key the set is refreshed as for an
     /// unknown `kid`; with several, the token is refused.
-    pub async fn only_key_for(&self, alg: Algorithm) -> Option<Arc<VerifyingKey>> {
+    pub async fn only_key_for(self: &Arc<Self>, alg: Algorithm) -> Option<Arc<VerifyingKey>> {
         if !self.current().has_key_for(alg) {
             self.refresh_on_demand().await;
         }
@@ -162,16 +163,28 @@ impl JwksCache {
 
     /// Refreshes the key set for a key it lacks, unless a refresh for a miss happened less than
     /// `min_refresh_interval` ago; concurrent misses share one fetch.
-    async fn refresh_on_demand(&self) {
+    ///
+    /// The fetch runs in a task of its own, which holds the lock until it ends: a request that
+    /// goes away mid-fetch (its client disconnected) leaves the fetch it started to finish,
+    /// rather than cancelling it after it was counted against `min_refresh_interval`.
+    async fn refresh_on_demand(self: &Arc<Self>) {
         let seen = self.generation.load(Ordering::Acquire);
-        let mut last = self.on_demand.lock().await;
-        if self.generation.load(Ordering::Acquire) == seen
-            && last.is_none_or(|at| at.elapsed() >= self.settings.min_refresh_interval)
+        let mut last = Arc::clone(&self.on_demand).lock_owned().await;
+        if self.generation.load(Ordering::Acquire) != seen
+            || last.is_some_and(|at| at.elapsed() < self.settings.min_refresh_interval)
         {
-            *last = Some(Instant::now());
-            if let Err(error) = self.refresh().await {
+            return;
+        }
+        *last = Some(Instant::now());
+        let cache = Arc::clone(self);
+        let fetch = tokio::spawn(async move {
+            if let Err(error) = cache.refresh().await {
                 tracing::warn!(%error, "JWKS refresh for an unknown key failed");
             }
+            drop(last);
+        });
+        if let Err(error) = fetch.await {
+            tracing::error!(%error, "the JWKS refresh for an unknown key did not finish");
         }
     }
 

@@ -229,12 +229,17 @@ impl Recorder {
     }
 }
 
+/// How long the key server takes to answer in [`JwksMode::Slow`].
+pub const SLOW_ANSWER: Duration = Duration::from_millis(500);
+
 /// How the key server answers.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum JwksMode {
     Serve,
     Fail,
     Hang,
+    /// Serves the keys after half a second.
+    Slow,
 }
 
 struct JwksState {
@@ -285,6 +290,11 @@ async fn serve_keys(State(state): State<Arc<JwksState>>) -> Response {
             axum::Json(json!({ "keys": keys })).into_response()
         }
         JwksMode::Fail => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        JwksMode::Slow => {
+            tokio::time::sleep(SLOW_ANSWER).await;
+            let keys = state.keys.lock().unwrap().clone();
+            axum::Json(json!({ "keys": keys })).into_response()
+        }
         JwksMode::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
