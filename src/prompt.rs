@@ -10,10 +10,12 @@
 //!
 //! Ctrl-C needs care. While a prompt waits for a key the terminal is in raw mode, so Ctrl-C arrives
 //! as a byte, not as a signal. The text prompts here read it as a key. dialoguer's lists let
-//! `console` raise SIGINT instead, which by default kills the process with the cursor still
-//! hidden; so [`Wizard::new`] installs a SIGINT handler. While a prompt is reading, the handler
-//! leaves the cancelling to that prompt (whose read fails with `Interrupted`); otherwise it shows
-//! the cursor and exits with status 130.
+//! `console` raise SIGINT as well, which by default kills the process with the cursor still
+//! hidden. And `console` leaves raw mode between two keys, so a Ctrl-C typed in between (or
+//! before a prompt's first read) is a SIGINT from the terminal, which no read sees. So
+//! [`Wizard::new`] installs a SIGINT handler, and whichever comes first cancels: the prompt that
+//! read the key, or the handler, which shows the cursor and exits with status 130. The other
+//! leaves it alone ([`CANCELLING`]), so that the message is printed once.
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write as _};
@@ -40,8 +42,8 @@ pub fn is_interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// Set while a prompt waits for a key; see the module documentation.
-static PROMPT_READING: AtomicBool = AtomicBool::new(false);
+/// Set by whichever cancels first, a prompt or the SIGINT handler; see the module documentation.
+static CANCELLING: AtomicBool = AtomicBool::new(false);
 
 /// Asks the questions, on stderr.
 pub struct Wizard {
@@ -456,29 +458,37 @@ impl Wizard {
 
     /// Runs one dialoguer prompt: `None` (Esc or `q`) and Ctrl-C are [`Cancelled`].
     fn read<T>(&self, prompt: impl FnOnce() -> dialoguer::Result<Option<T>>) -> Result<T> {
-        PROMPT_READING.store(true, Ordering::SeqCst);
         match prompt() {
-            Ok(Some(answer)) => {
-                PROMPT_READING.store(false, Ordering::SeqCst);
-                Ok(answer)
-            }
+            Ok(Some(answer)) => Ok(answer),
             Ok(None) => Err(self.cancelled()),
-            // Ctrl-C: `PROMPT_READING` stays set, so that the SIGINT handler, whenever its
-            // thread runs, leaves this exit to us.
+            // Ctrl-C, which `console` also raised as SIGINT: the handler may cancel first.
             Err(dialoguer::Error::IO(e)) if e.kind() == io::ErrorKind::Interrupted => {
                 Err(self.cancelled())
             }
             Err(dialoguer::Error::IO(e)) => {
-                PROMPT_READING.store(false, Ordering::SeqCst);
                 let _ = self.term.show_cursor();
                 Err(e).context(IoFailure::TerminalRead)
             }
         }
     }
 
+    /// [`Cancelled`], with the cursor shown; unless the SIGINT handler is cancelling already,
+    /// in which case this thread waits for it to end the process.
     fn cancelled(&self) -> anyhow::Error {
+        if CANCELLING.swap(true, Ordering::SeqCst) {
+            loop {
+                std::thread::park();
+            }
+        }
         let _ = self.term.show_cursor();
         Cancelled.into()
+    }
+
+    /// [`Wizard::cancelled`] at a text prompt: its line is ended first.
+    fn cancelled_mid_line(&self) -> anyhow::Error {
+        let error = self.cancelled();
+        let _ = self.term.write_line("");
+        error
     }
 
     /// A line of text with a default, checked by `check` (which returns the answer to keep, or
@@ -536,17 +546,12 @@ impl Wizard {
     /// Reads keys up to ENTER, echoing them; Esc and Ctrl-C are [`Cancelled`].
     fn read_line(&self) -> Result<String> {
         let mut chars: Vec<char> = Vec::new();
-        PROMPT_READING.store(true, Ordering::SeqCst);
         loop {
             match self.term.read_key_raw() {
                 Ok(Key::Enter) => break,
-                Ok(Key::Escape | Key::CtrlC) => {
-                    let _ = self.term.write_line("");
-                    return Err(self.cancelled());
-                }
+                Ok(Key::Escape | Key::CtrlC) => return Err(self.cancelled_mid_line()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    let _ = self.term.write_line("");
-                    return Err(self.cancelled());
+                    return Err(self.cancelled_mid_line());
                 }
                 Ok(Key::Backspace) => {
                     if let Some(c) = chars.pop() {
@@ -559,14 +564,10 @@ impl Wizard {
                     self.term.write_str(c.encode_utf8(&mut [0; 4]))?;
                 }
                 Ok(_) => {}
-                Err(e) => {
-                    PROMPT_READING.store(false, Ordering::SeqCst);
-                    return Err(e).context(IoFailure::TerminalRead);
-                }
+                Err(e) => return Err(e).context(IoFailure::TerminalRead),
             }
             self.term.flush()?;
         }
-        PROMPT_READING.store(false, Ordering::SeqCst);
         Ok(chars.into_iter().collect())
     }
 
@@ -595,7 +596,8 @@ fn install_interrupt_handler() {
     INSTALL.call_once(|| {
         // Failing to install it (another handler exists) only loses the cursor restoration.
         let _ = ctrlc::set_handler(|| {
-            if PROMPT_READING.load(Ordering::SeqCst) {
+            if CANCELLING.swap(true, Ordering::SeqCst) {
+                // A prompt read the key and is cancelling.
                 return;
             }
             let _ = Term::stderr().show_cursor();
