@@ -36,7 +36,7 @@ pub const WIRING: [(&str, &[&str]); 3] = [
             "});",
             "let Ok(verifier) = {module}::Verifier::new(settings); // `new` cannot fail",
             "let verifier = std::sync::Arc::new(verifier);",
-            "verifier.start(); // loads the signing keys and keeps them fresh",
+            "verifier.start(); // loads the signing keys and keeps them fresh (none to load for a shared secret)",
         ],
     ),
     (

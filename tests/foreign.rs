@@ -617,7 +617,18 @@ fn a_package_that_denies_clippy_pedantic_takes_each_module_without_a_lint() {
             "shared-secret",
             &["--provider", "shared-secret", "--alg", "HS256,HS384,HS512"][..],
         ),
+        // A package whose jsonwebtoken is on RustCrypto: the module checks the signature
+        // through jsonwebtoken there, where the others use aws-lc-rs's HMAC keys.
+        (
+            "shared-secret-rust-crypto",
+            &["--provider", "shared-secret", "--alg", "HS256,HS512"][..],
+        ),
     ] {
+        let own_jwt = if case.ends_with("rust-crypto") {
+            "jsonwebtoken = { version = \"11\", default-features = false, features = [\"rust_crypto\"] }\n"
+        } else {
+            ""
+        };
         let dir = repo_dir()
             .join("target/generated-projects")
             .join(format!("foreign-pedantic-{case}"));
@@ -629,7 +640,7 @@ fn a_package_that_denies_clippy_pedantic_takes_each_module_without_a_lint() {
             dir.join("Cargo.toml"),
             format!(
                 "[package]\nname = \"pedantic-{case}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
-                 publish = false\n\n[dependencies]\naxum = \"0.8\"\n\
+                 publish = false\n\n[dependencies]\naxum = \"0.8\"\n{own_jwt}\
                  tokio = {{ version = \"1.0\", features = [\"full\"] }}\n\n\
                  [lints.rust]\nunsafe_code = \"forbid\"\nmissing_docs = \"deny\"\n\
                  missing_debug_implementations = \"deny\"\nunreachable_pub = \"deny\"\n\
@@ -662,5 +673,9 @@ fn a_package_that_denies_clippy_pedantic_takes_each_module_without_a_lint() {
         );
         // Then takes the module, wired in as printed, and passes them again (with its tests).
         takes_the_module_and_builds_in(&dir, args);
+        if !own_jwt.is_empty() {
+            let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+            assert!(!manifest.contains("aws"), "a second backend:\n{manifest}");
+        }
     }
 }
