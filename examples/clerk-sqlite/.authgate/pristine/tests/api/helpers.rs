@@ -405,6 +405,26 @@ impl Drop for ServerProcess {
     }
 }
 
+/// A free port for a server process, from 20000 to 32767: below the ranges that systems hand out
+/// for port 0 and for outgoing connections (from 32768 on Linux, 49152 elsewhere), where the
+/// in-process servers and every connection of the tests take theirs. A port from those ranges,
+/// found free and let go, can be taken by another test before the process binds it: the process
+/// then fails to start, and the test talks to that other test's server.
+fn unclaimed_port() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    for _ in 0..1000 {
+        // A new random key each time: the hash of nothing is a random number.
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let port = 20_000 + u16::try_from(random % 12_768).unwrap();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port from 20000 to 32767");
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppOptions::default()).await
 }
@@ -436,10 +456,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     env.extend(provider_env);
     env.extend(options.env);
     let (address, process) = if options.process {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = unclaimed_port();
         env.insert("PORT", port.to_string());
         let process = ServerProcess::spawn(&env);
         (format!("http://127.0.0.1:{port}"), Some(process))
