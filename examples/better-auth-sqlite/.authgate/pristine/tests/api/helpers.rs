@@ -240,7 +240,7 @@ pub enum JwksMode {
     Serve,
     Fail,
     Hang,
-    /// Serves the keys after half a second.
+    /// As `Serve`, [`SLOW_ANSWER`] later.
     Slow,
 }
 
@@ -286,17 +286,15 @@ impl JwksServer {
 async fn serve_keys(State(state): State<Arc<JwksState>>) -> Response {
     state.hits.fetch_add(1, Ordering::SeqCst);
     let mode = *state.mode.lock().unwrap();
+    if mode == JwksMode::Slow {
+        tokio::time::sleep(SLOW_ANSWER).await;
+    }
     match mode {
-        JwksMode::Serve => {
+        JwksMode::Serve | JwksMode::Slow => {
             let keys = state.keys.lock().unwrap().clone();
             axum::Json(json!({ "keys": keys })).into_response()
         }
         JwksMode::Fail => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        JwksMode::Slow => {
-            tokio::time::sleep(SLOW_ANSWER).await;
-            let keys = state.keys.lock().unwrap().clone();
-            axum::Json(json!({ "keys": keys })).into_response()
-        }
         JwksMode::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
